@@ -1,0 +1,5 @@
+"""Allow ``python -m crowdkit_core`` as an alias of the ``crowd`` command."""
+
+from crowdkit_core.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""The ``crowd`` command line (Typer + rich). Heavy modules are imported inside commands."""

@@ -1,0 +1,47 @@
+"""Builds the ``crowd`` Typer application (a factory, so tests get a fresh app)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from crowdkit_core import __version__
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"crowd (crowdkit-core) {__version__}")
+        raise typer.Exit()
+
+
+def create_app() -> typer.Typer:
+    """A new ``crowd`` app with every built-in command."""
+    from crowdkit_core.cli import aggregate, data, strategies
+
+    app = typer.Typer(
+        name="crowd",
+        help="crowdkit: aggregate crowdsourced labels with pluggable strategies.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_show_locals=False,
+        rich_markup_mode="rich",
+    )
+
+    @app.callback()
+    def root(
+        version: Annotated[bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Show the version and exit.")] = False,
+    ) -> None:
+        """crowdkit: aggregate crowdsourced labels with pluggable strategies."""
+
+    app.command("list-strategies", rich_help_panel="Strategies")(strategies.list_strategies)
+    app.command("describe", rich_help_panel="Strategies")(strategies.describe)
+    app.command("plugins", rich_help_panel="Strategies")(strategies.plugins)
+    app.command("validate", rich_help_panel="Data")(data.validate)
+    app.command("aggregate", rich_help_panel="Aggregation")(aggregate.aggregate)
+    return app
+
+
+def main() -> None:
+    """Console-script entry point."""
+    create_app()(prog_name="crowd")

@@ -1,0 +1,60 @@
+"""Shared CLI helpers: consoles, user-error handling and plugin-failure warnings."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from typing import Any, Callable, TypeVar
+
+import typer
+from rich.console import Console
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+stdout = Console(highlight=False, soft_wrap=True)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def fail(message: str, code: int = 2) -> "typer.Exit":
+    """Print ``Error: message`` on stderr (no markup, no traceback) and return the Exit."""
+    stderr.print(f"Error: {message}", markup=False)
+    return typer.Exit(code)
+
+
+def handle_user_errors(func: F) -> F:
+    """Turn CrowdkitError (bad input, bad spec) into a clean message and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from crowdkit_core.errors import CrowdkitError
+
+        try:
+            return func(*args, **kwargs)
+        except CrowdkitError as exc:
+            raise fail(str(exc), exc.exit_code) from None
+        except KeyboardInterrupt:
+            raise fail("interrupted", 130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def warn_plugin_failures(registry: Any) -> None:
+    """One stderr line per plugin that failed to load, so failures are never silent."""
+    for status in registry.failures():
+        stderr.print(
+            f"Warning: plugin {status.name!r} ({status.distribution or 'unknown distribution'}) "
+            f"failed: {status.error} (see `crowd plugins`)",
+            markup=False,
+        )
+
+
+def print_json(data: Any) -> None:
+    """Machine-readable output on stdout."""
+    from crowdkit_core.output import to_json
+
+    sys.stdout.write(to_json(data))
+
+
+def load_json_arg(text: str) -> Any:
+    return json.loads(text)

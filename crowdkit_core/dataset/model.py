@@ -1,0 +1,241 @@
+"""In-memory dataset and the ``metadata.json`` model.
+
+Answers are three parallel integer arrays (task index, worker index, class index), sorted by
+task then worker then label, so that results never depend on the order of input rows. Ids are
+kept in ``task_ids`` / ``worker_ids`` to map results back. No dense task x worker structure is
+ever built; the sparse matrices below have one stored entry per answer.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any, Literal, Sequence
+
+import numpy as np
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+from crowdkit_core.errors import DatasetError
+
+DuplicatePolicy = Literal["keep", "first", "last", "error"]
+DUPLICATE_POLICIES: tuple[str, ...] = ("keep", "first", "last", "error")
+
+
+class Metadata(BaseModel):
+    """Contents of ``metadata.json`` (peerannot's format); unknown fields are kept."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    name: str = Field(description="Dataset name, used in output file names.")
+    n_classes: int = Field(ge=2, description="Number of classes K; labels are 0..K-1.")
+    n_workers: int | None = Field(
+        None, ge=1, validation_alias=AliasChoices("n_workers", "n_worker"),
+        description="Declared number of workers (may exceed those who answered).",
+    )
+    n_tasks: int | None = Field(
+        None, ge=1, validation_alias=AliasChoices("n_tasks", "n_task"),
+        description="Declared number of tasks; every task must have an answer.",
+    )
+    label_names: list[str] | None = Field(
+        None, description="Name of each class, in class-index order."
+    )
+
+
+class CrowdDataset:
+    """Crowdsourced answers as sparse integer arrays.
+
+    Build one with :func:`crowdkit_core.dataset.load_dataset` (files) or
+    :meth:`from_arrays` / :func:`crowdkit_core.dataset.as_dataset` (memory).
+    """
+
+    def __init__(
+        self,
+        tasks: np.ndarray,
+        workers: np.ndarray,
+        labels: np.ndarray,
+        n_classes: int,
+        task_ids: Sequence[Any],
+        worker_ids: Sequence[Any],
+        label_names: Sequence[str] | None = None,
+        name: str = "dataset",
+        metadata: Metadata | None = None,
+        gold: np.ndarray | None = None,
+        source: str | None = None,
+        n_duplicates: int = 0,
+        warnings: Sequence[str] = (),
+    ) -> None:
+        tasks = np.asarray(tasks, dtype=np.int64)
+        workers = np.asarray(workers, dtype=np.int64)
+        labels = np.asarray(labels, dtype=np.int64)
+        if not (tasks.shape == workers.shape == labels.shape) or tasks.ndim != 1:
+            raise DatasetError("tasks, workers and labels must be 1-D arrays of the same length")
+        if tasks.size == 0:
+            raise DatasetError(f"{source or name}: the dataset has no answers; add at least one")
+        self.n_classes = int(n_classes)
+        self.task_ids = np.asarray(task_ids, dtype=object)
+        self.worker_ids = np.asarray(worker_ids, dtype=object)
+        _check_range(labels, self.n_classes, "label", source or name)
+        _check_range(tasks, len(self.task_ids), "task index", source or name)
+        _check_range(workers, len(self.worker_ids), "worker index", source or name)
+        order = np.lexsort((labels, workers, tasks))
+        self.tasks = tasks[order]
+        self.workers = workers[order]
+        self.labels = labels[order]
+        for array in (self.tasks, self.workers, self.labels):
+            array.setflags(write=False)
+        counts = np.bincount(self.tasks, minlength=len(self.task_ids))
+        if (counts == 0).any():
+            missing = self.task_ids[np.flatnonzero(counts == 0)[0]]
+            raise DatasetError(
+                f"{source or name}: task {missing!r} has no answers; remove it or add answers"
+            )
+        self.label_names = tuple(str(n) for n in label_names) if label_names is not None else None
+        if self.label_names is not None and len(self.label_names) != self.n_classes:
+            raise DatasetError(
+                f"{source or name}: {len(self.label_names)} label names for {self.n_classes} classes"
+            )
+        self.name = name
+        self.metadata = metadata or Metadata(name=name, n_classes=self.n_classes)
+        self.gold = None if gold is None else np.asarray(gold, dtype=np.int64)
+        self.source = source
+        self.n_duplicates = int(n_duplicates)
+        self.warnings = tuple(warnings)
+
+    # -- construction helpers ------------------------------------------------------------
+    @classmethod
+    def from_arrays(
+        cls,
+        tasks: Sequence[Any],
+        workers: Sequence[Any],
+        labels: Sequence[Any],
+        n_classes: int | None = None,
+        label_names: Sequence[str] | None = None,
+        name: str = "dataset",
+        duplicates: DuplicatePolicy = "keep",
+    ) -> "CrowdDataset":
+        """Build from raw ids and labels (any hashable ids; labels as indices or names)."""
+        from crowdkit_core.dataset.readers import build_dataset
+
+        return build_dataset(
+            list(tasks), list(workers), list(labels), name=name, n_classes=n_classes,
+            label_names=label_names, duplicates=duplicates, source="arrays",
+        )
+
+    # -- sizes ---------------------------------------------------------------------------
+    @property
+    def n_tasks(self) -> int:
+        return len(self.task_ids)
+
+    @property
+    def n_workers(self) -> int:
+        return len(self.worker_ids)
+
+    @property
+    def n_answers(self) -> int:
+        return int(self.tasks.size)
+
+    def __len__(self) -> int:
+        return self.n_answers
+
+    def __repr__(self) -> str:
+        return (
+            f"CrowdDataset(name={self.name!r}, n_tasks={self.n_tasks}, n_workers={self.n_workers}, "
+            f"n_answers={self.n_answers}, n_classes={self.n_classes})"
+        )
+
+    # -- derived sparse structures (computed once, cached) -------------------------------
+    @cached_property
+    def task_starts(self) -> np.ndarray:
+        """Offsets of each task's first answer (answers are sorted by task): for reduceat."""
+        counts = np.bincount(self.tasks, minlength=self.n_tasks)
+        starts = np.zeros(self.n_tasks, dtype=np.int64)
+        np.cumsum(counts[:-1], out=starts[1:])
+        return starts
+
+    @cached_property
+    def vote_counts(self) -> np.ndarray:
+        """(n_tasks, K) float array: how many answers gave each label to each task."""
+        flat = np.bincount(self.tasks * self.n_classes + self.labels,
+                           minlength=self.n_tasks * self.n_classes)
+        return flat.reshape(self.n_tasks, self.n_classes).astype(np.float64)
+
+    @cached_property
+    def answers_per_task(self) -> np.ndarray:
+        return np.bincount(self.tasks, minlength=self.n_tasks)
+
+    @cached_property
+    def answers_per_worker(self) -> np.ndarray:
+        return np.bincount(self.workers, minlength=self.n_workers)
+
+    @cached_property
+    def worker_label_index(self) -> np.ndarray:
+        """Per answer, ``worker * K + label``: the column of the answer in :attr:`answer_matrix`."""
+        return self.workers * self.n_classes + self.labels
+
+    @cached_property
+    def answer_matrix(self):
+        """CSR (n_tasks, n_workers*K) with the number of times worker w gave label l to a task.
+
+        E-steps are ``answer_matrix @ log_confusion_flat`` and M-steps
+        ``answer_matrix_t @ posteriors``: each a sum over a task partition, so one EM
+        iteration is a map-reduce over rows.
+        """
+        from scipy import sparse
+
+        data = np.ones(self.n_answers, dtype=np.float64)
+        matrix = sparse.csr_matrix(
+            (data, (self.tasks, self.worker_label_index)),
+            shape=(self.n_tasks, self.n_workers * self.n_classes),
+        )
+        matrix.sum_duplicates()
+        return matrix
+
+    @cached_property
+    def answer_matrix_t(self):
+        """Transpose of :attr:`answer_matrix` in CSR form (fast M-step products)."""
+        return self.answer_matrix.T.tocsr()
+
+    # -- transformations -----------------------------------------------------------------
+    def subset_tasks(self, keep_mask: np.ndarray) -> "CrowdDataset":
+        """A dataset with only the tasks where ``keep_mask`` is true (indices renumbered)."""
+        keep_mask = np.asarray(keep_mask, dtype=bool)
+        new_index = np.cumsum(keep_mask) - 1
+        answer_keep = keep_mask[self.tasks]
+        gold = self.gold[keep_mask] if self.gold is not None else None
+        return CrowdDataset(
+            new_index[self.tasks[answer_keep]], self.workers[answer_keep],
+            self.labels[answer_keep], self.n_classes, self.task_ids[keep_mask],
+            self.worker_ids, self.label_names, self.name, self.metadata, gold, self.source,
+            self.n_duplicates, self.warnings,
+        )
+
+    def label_name(self, index: int) -> str:
+        """Name of class ``index`` (its index as text when the dataset has no names)."""
+        if index < 0:
+            return ""
+        return self.label_names[index] if self.label_names else str(index)
+
+    def statistics(self) -> dict[str, Any]:
+        """Summary used by ``crowd validate``: sizes, answers per task/worker, class balance."""
+        def summary(values: np.ndarray) -> dict[str, float]:
+            return {"min": int(values.min()), "median": float(np.median(values)),
+                    "mean": round(float(values.mean()), 3), "max": int(values.max())}
+
+        class_counts = np.bincount(self.labels, minlength=self.n_classes)
+        return {
+            "name": self.name,
+            "n_tasks": self.n_tasks,
+            "n_workers": self.n_workers,
+            "n_answers": self.n_answers,
+            "n_classes": self.n_classes,
+            "answers_per_task": summary(self.answers_per_task),
+            "answers_per_worker": summary(self.answers_per_worker),
+            "class_balance": {self.label_name(k): int(c) for k, c in enumerate(class_counts)},
+            "duplicate_pairs": self.n_duplicates,
+            "gold_tasks": int((self.gold >= 0).sum()) if self.gold is not None else 0,
+        }
+
+
+def _check_range(values: np.ndarray, upper: int, what: str, where: str) -> None:
+    if values.size and (values.min() < 0 or values.max() >= upper):
+        bad = values[(values < 0) | (values >= upper)][0]
+        raise DatasetError(f"{where}: {what} {int(bad)} is outside 0..{upper - 1}")

@@ -1,0 +1,33 @@
+"""Exceptions raised for user errors.
+
+Every ``CrowdkitError`` carries a message meant for the end user: it names the file or
+entry at fault and how to fix it. The CLI prints it on one line and exits with code 2.
+"""
+
+from __future__ import annotations
+
+
+class CrowdkitError(Exception):
+    """Base class for errors caused by user input (files, specs, parameters)."""
+
+    exit_code = 2
+
+
+class DatasetError(CrowdkitError, ValueError):
+    """An answers, metadata or truth file (or in-memory input) is malformed or inconsistent."""
+
+
+class SpecError(CrowdkitError, ValueError):
+    """A strategy spec such as ``DS[tol=1e-5]`` cannot be parsed or validated."""
+
+
+class UnknownStrategyError(SpecError, LookupError):
+    """No installed plugin provides the requested strategy name."""
+
+
+class PluginError(CrowdkitError):
+    """A plugin failed to load or registered something invalid."""
+
+
+class NotFittedError(CrowdkitError, AttributeError):
+    """A fitted attribute (ending in ``_``) was read before ``fit`` was called."""

@@ -1,0 +1,117 @@
+"""The ``crowd`` commands, run in-process as a user would."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+
+def test_version(cli):
+    result = cli("--version")
+    assert result.exit_code == 0 and "crowdkit-core" in result.stdout
+
+
+def test_help_lists_every_command(cli):
+    result = cli("--help")
+    assert result.exit_code == 0
+    for command in ("list-strategies", "describe", "plugins", "validate", "aggregate"):
+        assert command in result.stdout
+
+
+def test_list_strategies_json_and_pattern(cli, monkeypatch):
+    from crowdkit_core.cli import common
+
+    monkeypatch.setattr(common.stdout, "width", 200)
+    result = cli("list-strategies", "--json")
+    names = {row["name"] for row in json.loads(result.stdout)}
+    assert {"MV", "NaiveSoft"} <= names
+    only = json.loads(cli("list-strategies", "naive*", "--json").stdout)
+    assert [row["name"] for row in only] == ["NaiveSoft"]
+    table = cli("list-strategies").stdout
+    assert "MV" in table and "crowdkit-classic" in table
+
+
+def test_describe(cli):
+    result = cli("describe", "majority_voting")
+    assert result.exit_code == 0
+    assert "ties" in result.stdout and "Reference" in result.stdout
+    data = json.loads(cli("describe", "mv", "--json").stdout)
+    assert data["name"] == "MV" and {p["name"] for p in data["parameters"]} >= {"ties", "seed"}
+    assert "properties" in data["json_schema"]
+
+
+def test_plugins(cli):
+    rows = json.loads(cli("plugins", "--json").stdout)
+    mv = next(r for r in rows if r["name"] == "mv")
+    assert mv["status"] == "loaded" and mv["strategies"] == ["MV"] and mv["distribution"] == "crowdkit-classic"
+
+
+def test_validate_bundled(cli):
+    result = cli("validate", "bundled:labelme", "--json")
+    stats = json.loads(result.stdout)
+    assert stats["n_tasks"] == 1000 and stats["n_answers"] == 2547 and stats["gold_tasks"] == 1000
+    assert "OK" in cli("validate", "bundled:music").stdout
+
+
+def test_aggregate_peerannot_layout(cli, tmp_path):
+    folder = tmp_path / "toy"
+    folder.mkdir()
+    (folder / "answers.json").write_text(json.dumps({"0": {"a": 1, "b": 1, "c": 0}, "1": {"a": 0, "b": 0}}))
+    (folder / "metadata.json").write_text(json.dumps({"name": "toy", "n_classes": 2}))
+    result = cli("aggregate", str(folder), "-s", "MV")
+    assert result.exit_code == 0, result.stderr
+    soft = np.load(folder / "labels" / "labels_toy_mv.npy")
+    assert soft.tolist() == [[0.0, 1.0], [1.0, 0.0]]
+    result = cli("aggregate", str(folder), "-s", "NaiveSoft", "--hard")
+    hard = np.load(folder / "labels" / "labels_toy_naivesoft.npy")
+    assert hard.dtype.kind == "i" and hard.tolist() == [1, 0]
+    prov = json.loads((folder / "labels" / "labels_toy_naivesoft.provenance.json").read_text())
+    assert prov["strategy"] == "NaiveSoft" and prov["hard"] is True and len(prov["input_sha256"]) == 64
+    assert prov["distribution"] == "crowdkit-classic" and prov["n_answers"] == 5
+
+
+def test_aggregate_csv_json_formats_and_params(cli, tmp_path):
+    result = cli("aggregate", "bundled:music", "-s", "MV", "-p", "ties=lowest", "--format", "csv",
+                 "--hard", "-o", str(tmp_path), "--json")
+    assert result.exit_code == 0, result.stderr
+    prov = json.loads(result.stdout)
+    assert prov["strategy"] == "MV[ties=lowest]"
+    assert abs(prov["gold_accuracy"] - 0.71) < 1e-9  # published lowest-label MV on music
+    lines = (tmp_path / "labels_music_mv[ties=lowest].csv").read_text().splitlines()
+    assert lines[0] == "task,label" and len(lines) == 701
+    assert lines[1].split(",")[1] in {str(i) for i in range(1, 11)}
+    cli("aggregate", "bundled:labelme", "-s", "NaiveSoft", "-f", "json", "-o", str(tmp_path))
+    soft = json.loads((tmp_path / "labels_labelme_naivesoft.json").read_text())
+    assert set(soft["0"]) == {"coast", "forest", "highway", "insidecity", "mountain", "opencountry",
+                              "street", "tallbuilding"}
+
+
+def test_seed_option_changes_ties_reproducibly(cli, tmp_path):
+    outs = []
+    for seed in ("1", "1", "2"):
+        cli("aggregate", "bundled:labelme", "-s", "MV", "--hard", "--seed", seed, "-o", str(tmp_path / seed))
+        outs.append(np.load(next((tmp_path / seed).glob("*.npy"))))
+    assert np.array_equal(outs[0], outs[1])
+    assert not np.array_equal(outs[0], outs[2])  # labelme has many ties
+
+
+def test_path_remove(cli, tmp_path):
+    remove = tmp_path / "remove.txt"
+    remove.write_text("0\n5\n")
+    result = cli("aggregate", "bundled:labelme", "-s", "MV", "--hard", "--path-remove", str(remove),
+                 "-o", str(tmp_path), "--json")
+    assert result.exit_code == 0, result.stderr
+    labels = np.load(tmp_path / "labels_labelme_mv.npy")
+    assert labels[0] == -1 and labels[5] == -1 and (labels[1:5] >= 0).all()
+    assert json.loads(result.stdout)["tasks_removed"] == 2
+
+
+def test_plugin_failure_is_reported_not_fatal(cli, monkeypatch):
+    monkeypatch.setenv("CROWDKIT_DISABLE_PLUGINS", "naive_soft")
+    result = cli("list-strategies", "--json")
+    assert result.exit_code == 0
+    names = [r["name"] for r in json.loads(result.stdout)]
+    assert "MV" in names and "NaiveSoft" not in names
+    result = cli("aggregate", "bundled:labelme", "-s", "NaiveSoft")
+    assert result.exit_code == 2 and "unknown strategy 'NaiveSoft'" in result.stderr
