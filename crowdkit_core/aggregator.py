@@ -44,6 +44,10 @@ class Aggregator(ABC):
     can_abstain: ClassVar[bool] = False
     #: Conformance checks expected to fail, {check name: reason} (as sklearn's xfail tags).
     conformance_xfail: ClassVar[dict[str, str]] = {}
+    #: Fitted attributes indexed by task (length n_tasks) that the CLI saves in a details file.
+    task_outputs: ClassVar[tuple[str, ...]] = ()
+    #: Fitted attributes indexed by worker (first axis n_workers) saved likewise.
+    worker_outputs: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, **params: Any) -> None:
         from crowdkit_core.spec import validate_params
@@ -113,6 +117,21 @@ class Aggregator(ABC):
     @abstractmethod
     def _fit(self, dataset: CrowdDataset) -> None:
         """Fit on a validated dataset; set ``proba_`` (and optionally ``labels_``)."""
+
+    def details(self, task_ids: Any, worker_ids: Any) -> dict[str, Any]:
+        """Per-task and per-worker fitted attributes keyed by original ids (JSON-ready).
+
+        Uses :attr:`task_outputs` and :attr:`worker_outputs`; empty when neither is declared.
+        """
+        out: dict[str, Any] = {}
+        for group, names, ids in (("tasks", self.task_outputs, task_ids),
+                                  ("workers", self.worker_outputs, worker_ids)):
+            for name in names:
+                values = np.asarray(getattr(self, name))
+                out.setdefault(group, {})[name.rstrip("_")] = {
+                    str(key): value for key, value in zip(ids, values.tolist())
+                }
+        return out
 
     def fit_predict(self, data: Any) -> np.ndarray:
         """Fit, then return ``labels_``."""

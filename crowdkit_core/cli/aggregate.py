@@ -112,6 +112,10 @@ def aggregate(
     from crowdkit_core.output import atomic_write_bytes, to_json
 
     atomic_write_bytes(out_path, payload)
+    details = model.details(fit_data.task_ids, fit_data.worker_ids)
+    if details:
+        provenance["details"] = str(out_dir / f"{stem}.details.json")
+        atomic_write_bytes(out_dir / f"{stem}.details.json", to_json(details).encode())
     atomic_write_bytes(out_dir / f"{stem}.provenance.json", to_json(provenance).encode())
     for message in provenance["warnings"]:
         stderr.print(f"Warning: {message}", markup=False)

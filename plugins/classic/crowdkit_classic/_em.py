@@ -48,3 +48,38 @@ def has_converged(previous: float, current: float, tol: float) -> bool:
     if not np.isfinite(previous):
         return False
     return abs(current - previous) <= tol * max(1.0, abs(previous))
+
+
+# -- one-coin likelihoods (GLAD, MACE): per-answer log-probabilities, no dense arrays --------
+def task_label_index(dataset: CrowdDataset) -> np.ndarray:
+    """Per answer, ``task * K + label``: its cell in a flattened (n_tasks, K) array."""
+    return dataset.tasks * dataset.n_classes + dataset.labels
+
+
+def one_coin_log_joint(
+    dataset: CrowdDataset, cell: np.ndarray, log_other: np.ndarray, log_gap: np.ndarray,
+    log_prior: np.ndarray,
+) -> np.ndarray:
+    """(n_tasks, K) ``log p(answers of task i, true class k)`` for one-coin style models.
+
+    Answer ``n`` has likelihood ``exp(log_other[n])`` under every true class but its own
+    label, and ``exp(log_other[n] + log_gap[n])`` under its label. So the sum over answers is
+    a per-task bincount of ``log_other`` plus a bincount of ``log_gap`` at ``cell``
+    (:func:`task_label_index`): two passes over the answers, nothing of size answers x K.
+    """
+    n_tasks, k = dataset.n_tasks, dataset.n_classes
+    base = np.bincount(dataset.tasks, weights=log_other, minlength=n_tasks)
+    gap = np.bincount(cell, weights=log_gap, minlength=n_tasks * k).reshape(n_tasks, k)
+    gap += base[:, None]
+    gap += log_prior
+    return gap
+
+
+def posteriors_from_log_joint(log_joint: np.ndarray) -> tuple[np.ndarray, float]:
+    """Row-normalised posteriors and the log-likelihood ``sum_i log sum_k exp(log_joint)``."""
+    top = log_joint.max(axis=1, keepdims=True)
+    proba = np.exp(log_joint - top)
+    totals = proba.sum(axis=1, keepdims=True)
+    proba /= totals
+    log_likelihood = float((np.log(totals[:, 0]) + top[:, 0]).sum())
+    return proba, log_likelihood
