@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 _NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*")
 _KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _BARE_RE = re.compile(r"[^\s,\[\]='\"]+")
-_SAFE_BARE_RE = re.compile(r"^[^\s,\[\]='\"\\]+$")
+_SAFE_BARE_RE = re.compile(r"[^\s,\[\]='\"\\]+")
 
 
 @dataclass
@@ -197,7 +197,7 @@ def format_value(value: Any) -> str:
     if hasattr(value, "value") and not isinstance(value, str):  # enums
         return format_value(value.value)
     text = str(value)
-    if _SAFE_BARE_RE.match(text) and text.lower() != "none":
+    if _SAFE_BARE_RE.fullmatch(text) and text.lower() != "none":
         return text
     escaped = text.replace("\\", "\\\\").replace("'", "\\'")
     return f"'{escaped}'"
