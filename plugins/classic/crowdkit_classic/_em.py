@@ -83,3 +83,20 @@ def posteriors_from_log_joint(log_joint: np.ndarray) -> tuple[np.ndarray, float]
     proba /= totals
     log_likelihood = float((np.log(totals[:, 0]) + top[:, 0]).sum())
     return proba, log_likelihood
+
+
+def softmax_log_joint(log_joint: np.ndarray) -> tuple[np.ndarray, float]:
+    """Same result as :func:`posteriors_from_log_joint`, several times faster for small K.
+
+    Row-wise reductions over a narrow (n_tasks, K) array are slow in numpy, so the work is
+    done on its (K, n_tasks) transpose, where max and sum run over contiguous rows.
+    Returns C-ordered (n_tasks, K) posteriors and ``sum_i log sum_k exp(log_joint[i, k])``.
+    """
+    scores = np.array(log_joint.T, dtype=np.float64, order="C")
+    top = scores.max(axis=0)
+    scores -= top
+    np.exp(scores, out=scores)
+    totals = scores.sum(axis=0)
+    scores /= totals
+    log_likelihood = float(top.sum() + np.log(totals).sum())
+    return np.ascontiguousarray(scores.T), log_likelihood

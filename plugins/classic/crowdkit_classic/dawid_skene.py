@@ -1,0 +1,48 @@
+"""DS: Dawid and Skene's EM with one full confusion matrix per worker and class priors.
+
+Dawid and Skene, "Maximum likelihood estimation of observer error-rates using the EM
+algorithm", Applied Statistics 28(1), 1979. The E-step and M-step are sparse products with
+the answer matrix (see :mod:`crowdkit_classic._confusion`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from crowdkit_core.dataset import CrowdDataset
+
+from crowdkit_classic._confusion import (
+    ConfusionEM, ConfusionParams, confusion_counts, smoothed_distribution,
+)
+
+
+class DSParams(ConfusionParams):
+    """DS parameters: EM control (max_iter, tol, init), smoothing, few-answers warning."""
+
+    strategy_name = "DS"
+
+
+class DawidSkene(ConfusionEM):
+    """Dawid-Skene: worker ``w`` answers ``l`` for true class ``k`` with ``pi_w[k, l]``.
+
+    M-step (eq. 2.3-2.4 of the paper, plus a pseudo-count ``s = smoothing``)::
+
+        pi_w[k, l] = (sum_i T_ik n_iwl + s) / (sum_i T_ik n_iw + K s)
+        rho_k      = (sum_i T_ik + s) / (n_tasks + K s)
+
+    E-step (eq. 2.5): ``T_ik ∝ rho_k prod_w prod_l pi_w[k, l] ** n_iwl``, in log space.
+    With ``init='naive_soft'`` and ``smoothing=0`` this is crowd-kit's DawidSkene.
+    """
+
+    Params = DSParams
+    name = "DS"
+    reference = (
+        "Dawid & Skene, Maximum likelihood estimation of observer error-rates using the EM "
+        "algorithm, Applied Statistics 28(1):20-28, 1979"
+    )
+
+    def _m_step(self, dataset: CrowdDataset, posteriors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        smoothing = self.params.smoothing
+        priors = smoothed_distribution(posteriors.sum(axis=0), smoothing)
+        confusion = smoothed_distribution(confusion_counts(dataset, posteriors), smoothing)
+        return priors, confusion

@@ -1,0 +1,61 @@
+"""OneCoinDS: Dawid-Skene where each worker has a single accuracy ("one coin").
+
+Worker ``w`` gives the true class with probability ``p_w`` and otherwise one of the K-1 other
+classes uniformly. Same EM skeleton and E-step as DS (:mod:`crowdkit_classic._confusion`);
+only the M-step differs.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from crowdkit_core.dataset import CrowdDataset
+
+from crowdkit_classic._confusion import (
+    COUNT_FLOOR, ConfusionEM, ConfusionParams, confusion_counts, smoothed_distribution,
+)
+
+
+class OneCoinDSParams(ConfusionParams):
+    """One-coin DS parameters: those of DS."""
+
+    strategy_name = "OneCoinDS"
+
+
+def one_coin_confusion(skills: np.ndarray, n_classes: int) -> np.ndarray:
+    """(n_workers, K, K) matrices with ``skills`` on the diagonal, the rest spread evenly."""
+    off = (1.0 - skills) / (n_classes - 1)
+    confusion = np.repeat(off[:, None, None], n_classes, axis=1).repeat(n_classes, axis=2)
+    diagonal = np.arange(n_classes)
+    confusion[:, diagonal, diagonal] = skills[:, None]
+    return confusion
+
+
+class OneCoinDS(ConfusionEM):
+    """One-coin Dawid-Skene: ``pi_w[k, k] = p_w`` and ``pi_w[k, l] = (1 - p_w) / (K - 1)``.
+
+    M-step: ``p_w = (E[# correct answers of w] + s) / (# answers of w + 2 s)`` with
+    ``s = smoothing`` (a Beta(1 + s, 1 + s) prior; ``s = 0`` is crowd-kit's update, the mean
+    posterior probability of the worker's answers), clipped to [1e-10, 1 - 1e-10].
+    Fitted ``skills_`` holds ``p_w`` per worker.
+    """
+
+    Params = OneCoinDSParams
+    name = "OneCoinDS"
+    reference = (
+        "Dawid & Skene, Applied Statistics 28(1), 1979 (one-coin variant); Zhang, Chen, Zhou "
+        "& Jordan, Spectral methods meet EM, JMLR 17, 2016; crowd-kit OneCoinDawidSkene"
+    )
+    worker_outputs: ClassVar[tuple[str, ...]] = ("skills_",)
+
+    def _m_step(self, dataset: CrowdDataset, posteriors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        smoothing = self.params.smoothing
+        counts = confusion_counts(dataset, posteriors)
+        correct = np.einsum("wkk->w", counts)
+        total = counts.sum(axis=(1, 2))
+        skills = (correct + smoothing) / np.maximum(total + 2.0 * smoothing, COUNT_FLOOR)
+        self.skills_ = np.clip(skills, COUNT_FLOOR, 1.0 - COUNT_FLOOR)
+        priors = smoothed_distribution(posteriors.sum(axis=0), smoothing)
+        return priors, one_coin_confusion(self.skills_, dataset.n_classes)
