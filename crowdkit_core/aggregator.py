@@ -42,12 +42,16 @@ class Aggregator(ABC):
     reference: ClassVar[str] = ""
     #: True when some tasks may get no label (-1), e.g. TwoThird.
     can_abstain: ClassVar[bool] = False
+    #: Largest number of classes the model handles (KOS: 2); None means any K.
+    max_classes: ClassVar[int | None] = None
     #: Conformance checks expected to fail, {check name: reason} (as sklearn's xfail tags).
     conformance_xfail: ClassVar[dict[str, str]] = {}
     #: Fitted attributes indexed by task (length n_tasks) that the CLI saves in a details file.
     task_outputs: ClassVar[tuple[str, ...]] = ()
     #: Fitted attributes indexed by worker (first axis n_workers) saved likewise.
     worker_outputs: ClassVar[tuple[str, ...]] = ()
+    #: Fitted attributes holding task indices (e.g. tasks judged too hard), saved as id lists.
+    task_lists: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, **params: Any) -> None:
         from crowdkit_core.spec import validate_params
@@ -131,6 +135,9 @@ class Aggregator(ABC):
                 out.setdefault(group, {})[name.rstrip("_")] = {
                     str(key): value for key, value in zip(ids, values.tolist())
                 }
+        for name in self.task_lists:
+            indices = np.asarray(getattr(self, name), dtype=np.int64)
+            out.setdefault("task_lists", {})[name.rstrip("_")] = [str(task_ids[i]) for i in indices]
         return out
 
     def fit_predict(self, data: Any) -> np.ndarray:

@@ -115,3 +115,24 @@ def test_plugin_failure_is_reported_not_fatal(cli, monkeypatch):
     assert "MV" in names and "NaiveSoft" not in names
     result = cli("aggregate", "bundled:labelme", "-s", "NaiveSoft")
     assert result.exit_code == 2 and "unknown strategy 'NaiveSoft'" in result.stderr
+
+
+def test_details_file_for_abstaining_strategy(cli, tmp_path):
+    result = cli("aggregate", "bundled:labelme", "-s", "TwoThird", "--hard", "-o", str(tmp_path), "--json")
+    assert result.exit_code == 0, result.stderr
+    prov = json.loads(result.stdout)
+    assert abs(prov["gold_accuracy"] - 0.820) < 1e-3 and abs(prov["gold_coverage"] - 0.829) < 1e-9
+    details = json.loads((tmp_path / "labels_labelme_twothird.details.json").read_text())
+    labels = np.load(tmp_path / "labels_labelme_twothird.npy")
+    too_hard = details["task_lists"]["too_hard"]
+    assert len(too_hard) == int((labels == -1).sum()) == 171
+    assert all(labels[int(t)] == -1 for t in too_hard)
+    assert details["tasks"]["valid"]["0"] == bool(labels[0] >= 0)
+
+
+def test_worker_details_for_ds(cli, tmp_path):
+    result = cli("aggregate", "bundled:labelme", "-s", "DS[max_iter=5]", "-o", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    details = json.loads((tmp_path / "labels_labelme_ds[max_iter=5].details.json").read_text())
+    matrices = details["workers"]["confusion_matrices"]
+    assert len(matrices) == 59 and len(next(iter(matrices.values()))) == 8

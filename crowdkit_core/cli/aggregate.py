@@ -79,11 +79,12 @@ def aggregate(
     if meta_file is not None and meta_file.is_file():
         inputs.append(meta_file)
 
-    gold_accuracy = None
-    if data.gold is not None:
-        mask = (data.gold >= 0) & keep
-        if mask.any():
-            gold_accuracy = float((labels[mask] == data.gold[mask]).mean())
+    gold_accuracy = gold_coverage = None
+    if data.gold is not None and ((data.gold >= 0) & keep).any():
+        from crowdkit_core.metrics import labelled_accuracy
+
+        gold = np.where(keep, data.gold, -1)
+        gold_accuracy, gold_coverage = labelled_accuracy(labels, gold)
     provenance = {
         "crowdkit_version": _version("crowdkit-core"),
         "strategy": resolved.canonical,
@@ -102,6 +103,7 @@ def aggregate(
         "wall_seconds": None,
         "hard": hard, "format": fmt, "output": str(out_path),
         "gold_accuracy": gold_accuracy,
+        "gold_coverage": gold_coverage,
         "gold_tasks": int(((data.gold >= 0) & keep).sum()) if data.gold is not None else 0,
         "warnings": list(data.warnings) + list(getattr(model, "warnings_", [])),
         "python": platform.python_version(), "numpy": np.__version__,
@@ -131,7 +133,8 @@ def aggregate(
     table.add_row("iterations", f"{provenance['n_iter']} ({'converged' if provenance['converged'] else 'not converged'})")
     table.add_row("fit time", f"{model.fit_seconds_:.3f} s")
     if gold_accuracy is not None:
-        table.add_row("accuracy on gold", f"{gold_accuracy:.4f} ({provenance['gold_tasks']} tasks)")
+        labelled = round(gold_coverage * provenance["gold_tasks"])
+        table.add_row("accuracy on gold", f"{gold_accuracy:.4f} (on {labelled} of {provenance['gold_tasks']} gold tasks labelled)")
     table.add_row("labels", escape(str(out_path)))
     stdout.print(table)
 

@@ -57,6 +57,11 @@ def simulate_dataset(
     return data
 
 
+def _k(cls: type[Aggregator], k: int) -> int:
+    """``k`` classes, or fewer when the strategy supports only ``max_classes``."""
+    return min(k, cls.max_classes) if cls.max_classes else k
+
+
 def _rows(data: CrowdDataset) -> tuple[list, list, list]:
     return (list(data.task_ids[data.tasks]), list(data.worker_ids[data.workers]), data.labels.tolist())
 
@@ -197,7 +202,7 @@ def check_not_fitted(cls: type[Aggregator]) -> None:
 
 def check_fit_outputs(cls: type[Aggregator]) -> None:
     """proba_ rows are distributions; every task gets a label in range; fit_predict agrees."""
-    data = simulate_dataset()
+    data = simulate_dataset(n_classes=_k(cls, 3))
     model = _fit(cls, data)
     proba, labels = model.proba_, model.labels_
     assert proba.shape == (data.n_tasks, data.n_classes), f"proba_ shape {proba.shape}"
@@ -215,14 +220,15 @@ def check_fit_outputs(cls: type[Aggregator]) -> None:
 def check_unanimous(cls: type[Aggregator]) -> None:
     """When every answer of a task agrees, that label wins."""
     rng = np.random.default_rng(1)
-    truth = rng.integers(0, 3, 30)
+    k = _k(cls, 3)
+    truth = rng.integers(0, k, 30)
     tasks, workers, labels = [], [], []
     for t in range(30):
         for w in rng.choice(6, size=3, replace=False):
             tasks.append(t)
             workers.append(int(w))
             labels.append(int(truth[t]))
-    data = CrowdDataset.from_arrays(tasks, workers, labels, n_classes=3)
+    data = CrowdDataset.from_arrays(tasks, workers, labels, n_classes=k)
     model = _fit(cls, data)
     expected = truth[np.asarray(data.task_ids, dtype=np.int64)]
     labelled = model.labels_ >= 0
@@ -232,7 +238,7 @@ def check_unanimous(cls: type[Aggregator]) -> None:
 
 def check_row_order_invariance(cls: type[Aggregator]) -> None:
     """Shuffling the input rows changes nothing."""
-    data = simulate_dataset(seed=3)
+    data = simulate_dataset(seed=3, n_classes=_k(cls, 3))
     tasks, workers, labels = _rows(data)
     order = np.random.default_rng(0).permutation(len(tasks))
     shuffled = CrowdDataset.from_arrays([tasks[i] for i in order], [workers[i] for i in order],
@@ -242,7 +248,7 @@ def check_row_order_invariance(cls: type[Aggregator]) -> None:
 
 def check_worker_rename_invariance(cls: type[Aggregator]) -> None:
     """Renaming workers (which reorders them internally) changes nothing."""
-    data = simulate_dataset(seed=4)
+    data = simulate_dataset(seed=4, n_classes=_k(cls, 3))
     tasks, workers, labels = _rows(data)
     renamed = [f"z{99 - int(w[1:])}" for w in workers]
     other = CrowdDataset.from_arrays(tasks, renamed, labels, n_classes=data.n_classes)
@@ -251,7 +257,7 @@ def check_worker_rename_invariance(cls: type[Aggregator]) -> None:
 
 def check_seed_determinism(cls: type[Aggregator]) -> None:
     """Same data and seed, same output (bit for bit)."""
-    data = simulate_dataset(seed=5)
+    data = simulate_dataset(seed=5, n_classes=_k(cls, 3))
     a, b = _fit(cls, data, seed=11), _fit(cls, data, seed=11)
     assert np.array_equal(a.proba_, b.proba_) and np.array_equal(a.labels_, b.labels_), \
         "two fits with the same seed differ"
@@ -273,9 +279,9 @@ def check_degenerate_data(cls: type[Aggregator]) -> None:
     """Single-answer tasks, one worker, a constant worker, unused classes: no NaN or inf."""
     cases = [
         CrowdDataset.from_arrays([0, 1, 2], ["a", "a", "a"], [0, 1, 0], n_classes=2),
-        CrowdDataset.from_arrays([0, 1, 2, 2], ["a", "b", "a", "b"], [0, 0, 0, 0], n_classes=5),
+        CrowdDataset.from_arrays([0, 1, 2, 2], ["a", "b", "a", "b"], [0, 0, 0, 0], n_classes=_k(cls, 5)),
         CrowdDataset.from_arrays(list(range(6)) * 2, ["a"] * 6 + ["b"] * 6,
-                                 [0, 1, 2, 0, 1, 2] + [1] * 6, n_classes=3),
+                                 [0, 1, 0, 0, 1, 1] + [1] * 6, n_classes=_k(cls, 3)),
     ]
     for data in cases:
         model = _fit(cls, data)

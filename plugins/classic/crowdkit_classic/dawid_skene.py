@@ -36,6 +36,7 @@ class DawidSkene(ConfusionEM):
 
     Params = DSParams
     name = "DS"
+    worker_outputs = ("confusion_matrices_",)
     reference = (
         "Dawid & Skene, Maximum likelihood estimation of observer error-rates using the EM "
         "algorithm, Applied Statistics 28(1):20-28, 1979"

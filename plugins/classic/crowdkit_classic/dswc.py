@@ -65,6 +65,7 @@ class DSWC(Aggregator):
 
     Params = DSWCParams
     name = "DSWC"
+    worker_outputs = ("clusters_",)
     reference = (
         "Imamura, Sato & Sugiyama, Analysis of minimax error rate for crowdsourcing and its "
         "application to worker clustering model, ICML 2018 (PMLR 80:2147-2156)"

@@ -44,6 +44,7 @@ class OneCoinDS(ConfusionEM):
 
     Params = OneCoinDSParams
     name = "OneCoinDS"
+    worker_outputs = ("skills_",)
     reference = (
         "Dawid & Skene, Applied Statistics 28(1), 1979 (one-coin variant); Zhang, Chen, Zhou "
         "& Jordan, Spectral methods meet EM, JMLR 17, 2016; crowd-kit OneCoinDawidSkene"

@@ -11,5 +11,5 @@ def crowdkit_register_strategies(register):
         aliases=('iterative_weighted_mv', 'iterative_weighted_majority_vote'),
         target="crowdkit_classic.iwmv:IWMV",
         summary='Iterative weighted majority vote.',
-        reference='Li & Yu, AISTATS 2014',
+        reference='Li & Yu 2014, arXiv:1411.4086',
     ))

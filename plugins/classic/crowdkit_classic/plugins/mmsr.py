@@ -11,5 +11,5 @@ def crowdkit_register_strategies(register):
         aliases=('MMSR', 'matrix_mean_subsequence_reduced'),
         target="crowdkit_classic.mmsr:MMSR",
         summary='Matrix mean-subsequence-reduced worker reliability (M-MSR).',
-        reference='Ma & Olshevsky, UAI 2020',
+        reference='Ma & Olshevsky, NeurIPS 2020',
     ))
