@@ -56,37 +56,27 @@ def task_label_index(dataset: CrowdDataset) -> np.ndarray:
     return dataset.tasks * dataset.n_classes + dataset.labels
 
 
-def one_coin_log_joint(
+def one_coin_posteriors(
     dataset: CrowdDataset, cell: np.ndarray, log_other: np.ndarray, log_gap: np.ndarray,
     log_prior: np.ndarray,
-) -> np.ndarray:
-    """(n_tasks, K) ``log p(answers of task i, true class k)`` for one-coin style models.
+) -> tuple[np.ndarray, float]:
+    """(n_tasks, K) posteriors and the log-likelihood of one-coin style models (GLAD, MACE).
 
     Answer ``n`` has likelihood ``exp(log_other[n])`` under every true class but its own
-    label, and ``exp(log_other[n] + log_gap[n])`` under its label. So the sum over answers is
-    a per-task bincount of ``log_other`` plus a bincount of ``log_gap`` at ``cell``
-    (:func:`task_label_index`): two passes over the answers, nothing of size answers x K.
+    label, and ``exp(log_other[n] + log_gap[n])`` under its label. The ``log_other`` terms of
+    a task do not depend on the class, so they cancel in the posteriors and add up to a
+    constant in the log-likelihood; what remains is one bincount of ``log_gap`` at ``cell``
+    (:func:`task_label_index`). Nothing of size answers x K is built.
     """
     n_tasks, k = dataset.n_tasks, dataset.n_classes
-    base = np.bincount(dataset.tasks, weights=log_other, minlength=n_tasks)
-    gap = np.bincount(cell, weights=log_gap, minlength=n_tasks * k).reshape(n_tasks, k)
-    gap += base[:, None]
-    gap += log_prior
-    return gap
-
-
-def posteriors_from_log_joint(log_joint: np.ndarray) -> tuple[np.ndarray, float]:
-    """Row-normalised posteriors and the log-likelihood ``sum_i log sum_k exp(log_joint)``."""
-    top = log_joint.max(axis=1, keepdims=True)
-    proba = np.exp(log_joint - top)
-    totals = proba.sum(axis=1, keepdims=True)
-    proba /= totals
-    log_likelihood = float((np.log(totals[:, 0]) + top[:, 0]).sum())
-    return proba, log_likelihood
+    scores = np.bincount(cell, weights=log_gap, minlength=n_tasks * k).reshape(n_tasks, k)
+    scores += log_prior
+    proba, log_likelihood = softmax_log_joint(scores)
+    return proba, log_likelihood + float(log_other.sum())
 
 
 def softmax_log_joint(log_joint: np.ndarray) -> tuple[np.ndarray, float]:
-    """Same result as :func:`posteriors_from_log_joint`, several times faster for small K.
+    """Row-wise softmax of a (n_tasks, K) log-joint, and the log-likelihood; fast for small K.
 
     Row-wise reductions over a narrow (n_tasks, K) array are slow in numpy, so the work is
     done on its (K, n_tasks) transpose, where max and sum run over contiguous rows.

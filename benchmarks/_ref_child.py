@@ -1,0 +1,120 @@
+"""Child process for the reference libraries, run by ``.bench/venv/bin/python``.
+
+Reads answers from an ``.npz`` file written by the parent, times one method of crowd-kit
+or peerannot and prints one JSON line with the result. It imports nothing from crowdkit_core
+(that is not installed in the ``.bench`` environment).
+
+    python _ref_child.py '{"method": "crowdkit_ds", "data": "/tmp/x.npz", "n_iter": 20, ...}'
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+import warnings
+
+
+def load(args):
+    import numpy as np
+
+    data = np.load(args["data"])
+    tasks, workers, labels = data["tasks"], data["workers"], data["labels"]
+    k = int(data["n_classes"])
+    n_workers = int(data["n_workers"])
+    limit = args.get("max_task")
+    if limit is not None:  # subsample: keep the answers of the first `limit` tasks
+        keep = tasks < limit
+        tasks, workers, labels = tasks[keep], workers[keep], labels[keep]
+    return tasks, workers, labels, k, n_workers
+
+
+def frame(tasks, workers, labels):
+    import pandas as pd
+
+    return pd.DataFrame({"task": tasks, "worker": workers, "label": labels})
+
+
+def save_probas(model, path, n_tasks, k):
+    import numpy as np
+
+    probas = model.probas_.reindex(index=range(n_tasks), columns=range(k), fill_value=0.0)
+    np.save(path, probas.to_numpy(dtype=float))
+
+
+def crowdkit_em(args, cls_name):
+    import numpy as np
+
+    from crowdkit.aggregation import GLAD, DawidSkene
+
+    tasks, workers, labels, k, _ = load(args)
+    df = frame(tasks, workers, labels)
+    cls = {"DawidSkene": DawidSkene, "GLAD": GLAD}[cls_name]
+    kwargs = {"n_iter": args["n_iter"], "tol": args["tol"]}
+    kwargs.update(args.get("extra", {}))
+    model = cls(**kwargs)
+    marks: list[float] = []
+    if args.get("trace"):
+        # Print the time at which each E-step (each iteration) starts, flushed, so that a
+        # parent that stops us at its time limit still learns the iterations' durations.
+        e_step = model._e_step
+
+        def traced(*a, **kw):
+            marks.append(time.perf_counter() - start)
+            print(json.dumps({"mark": marks[-1]}), flush=True)
+            return e_step(*a, **kw)
+
+        model._e_step = traced
+    start = time.perf_counter()
+    model.fit(df)
+    wall = time.perf_counter() - start
+    n_tasks = int(tasks.max()) + 1
+    out = {"wall": wall, "n_iter": len(model.loss_history_), "n_answers": int(tasks.size)}
+    if marks:
+        out["marks"] = marks
+    if "truth" in args:
+        truth = np.load(args["data"])["truth"][:n_tasks]
+        labels_ = model.labels_.reindex(range(n_tasks)).to_numpy()
+        out["accuracy"] = float((labels_ == truth).mean())
+    if args.get("probas_out"):
+        save_probas(model, args["probas_out"], n_tasks, k)
+    return out
+
+
+def peerannot_ds(args):
+    from peerannot.models.aggregation.dawid_skene import DawidSkene
+
+    tasks, workers, labels, k, n_workers = load(args)
+    answers: dict[int, dict[int, int]] = {}
+    for t, w, lab in zip(tasks.tolist(), workers.tolist(), labels.tolist()):
+        answers.setdefault(t, {})[w] = lab
+    start = time.perf_counter()
+    model = DawidSkene(answers=answers, n_workers=n_workers, n_classes=k)
+    build = time.perf_counter() - start
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _, n_iter = model.run(epsilon=0.0, maxiter=args["n_iter"])
+    wall = time.perf_counter() - start
+    return {"build": build, "wall": wall, "n_iter": int(n_iter), "n_answers": int(tasks.size),
+            "per_iteration": wall / max(int(n_iter), 1)}
+
+
+def main() -> None:
+    args = json.loads(sys.argv[1])
+    method = args["method"]
+    if method == "crowdkit_ds":
+        out = crowdkit_em(args, "DawidSkene")
+    elif method == "crowdkit_glad":
+        out = crowdkit_em(args, "GLAD")
+    elif method == "peerannot_ds":
+        out = peerannot_ds(args)
+    else:
+        raise SystemExit(f"unknown method {method!r}")
+    out["maxrss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""Documentation covers every command, option, hook, strategy and parameter."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def test_every_cli_command_and_option_is_documented():
+    import typer.main
+
+    from crowdkit_core.cli.app import create_app
+
+    text = (DOCS / "cli.md").read_text()
+    group = typer.main.get_command(create_app())
+    for name, command in group.commands.items():
+        assert f"`crowd {name}" in text, f"command {name} missing from docs/cli.md"
+        section = text.split(f"`crowd {name}", 1)[1].split("\n## ", 1)[0]
+        for param in command.params:
+            opts = [o for o in param.opts if o.startswith("--")] or [param.name.upper()]
+            assert any(re.search(rf"(?<![\w-]){re.escape(o)}(?![\w-])", section) for o in opts), \
+                f"{name}: {opts} missing from docs/cli.md"
+
+
+def test_every_hook_is_documented():
+    from crowdkit_core import hookspecs
+
+    text = (DOCS / "plugins.md").read_text()
+    for name in dir(hookspecs):
+        if name.startswith("crowdkit_"):
+            assert f"`{name}(register)`" in text
+
+
+def _strategy_pages():
+    from crowdkit_core.plugins import PluginRegistry
+
+    for info in PluginRegistry().strategies():
+        module = info.target.split(":")[0].rsplit(".", 1)[-1]
+        yield pytest.param(info, DOCS / "strategies" / f"{module}.md", id=info.name)
+
+
+@pytest.mark.parametrize("info, page", list(_strategy_pages()))
+def test_every_strategy_and_parameter_is_documented(info, page):
+    assert page.is_file(), f"{info.name}: no docs page {page.name}"
+    text = page.read_text()
+    cls = info.load()
+    for name in cls.Params.model_fields:
+        assert re.search(rf"`{name}`", text), f"{info.name}: parameter {name} not documented in {page.name}"
+    assert "Reference" in text or "reference" in text
+    nav = (DOCS.parent / "mkdocs.yml").read_text()
+    assert f"strategies/{page.name}" in nav, f"{page.name} not in mkdocs.yml nav"
