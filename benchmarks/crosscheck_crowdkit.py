@@ -188,7 +188,7 @@ def render(rows: list[list[str]], spec: str, versions: dict[str, str]) -> str:
         "",
         (f"All {len(rows)} comparisons are within {TOLERANCE:g}." if not misses else
          f"{len(misses)} of {len(rows)} comparisons exceed {TOLERANCE:g}: "
-         + ", ".join(f"{r[0]} at {r[1]} iterations ({r[3]})" for r in misses) + "."),
+         + ", ".join(f"{r[0]} at N={r[1]} ({r[3]})" for r in misses) + "."),
         "",
         EXPLANATION,
     ]

@@ -357,9 +357,16 @@ class Bench:
             if prov is not None:
                 record = json.loads(prov.read_text())
                 fit = f"; fit {fmt_seconds(record.get('fit_seconds'))} ({record.get('n_iter')} iterations)"
+            # Where the memory goes: the same file through load_dataset alone, in a fresh process.
+            load_cmd = [sys.executable, "-c", "import sys; from crowdkit_core.dataset import load_dataset; "
+                        "load_dataset(sys.argv[1])", str(file)]
+            load_wall, load_kib, load_rc, _ = run_measured(load_cmd, self.cfg["cli_limit"])
+            load = (f"; `load_dataset` alone: {load_kib / 2**20:.2f} GiB peak RSS, {fmt_seconds(load_wall)}"
+                    if load_rc == 0 else "")
             rows.append(row(what, f"{gib:.2f} GiB peak RSS, {fmt_seconds(wall)} wall",
                             target=f"< {TARGETS['cli_rss_gib']:.0f} GiB peak RSS", ok=gib < TARGETS["cli_rss_gib"],
-                            note=f"file {file.stat().st_size / 2**20:.0f} MiB; maxrss of the child process (wait4){fit}"))
+                            note=f"file {file.stat().st_size / 2**20:.0f} MiB; maxrss of the child process "
+                                 f"(wait4){fit}{load}"))
         return rows
 
 

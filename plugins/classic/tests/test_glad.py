@@ -28,7 +28,8 @@ def sample_glad(
     alphas = rng.normal(1.0, 1.0, n_workers)
     betas = np.exp(rng.normal(0.5, 0.5, n_tasks))
     tasks = np.repeat(np.arange(n_tasks), per_task)
-    workers = np.concatenate([rng.choice(n_workers, per_task, replace=False) for _ in range(n_tasks)])
+    workers = np.concatenate(
+        [rng.choice(n_workers, per_task, replace=False) for _ in range(n_tasks)])
     right = rng.random(tasks.size) < 1.0 / (1.0 + np.exp(-alphas[workers] * betas[tasks]))
     labels = np.where(right, truth[tasks], (truth[tasks] + rng.integers(1, k, tasks.size)) % k)
     data = CrowdDataset(tasks, workers, labels, k, np.arange(n_tasks), np.arange(n_workers))
@@ -47,7 +48,8 @@ def test_recovers_glad_model(seed):
     assert spearmanr(model.alphas_, alphas)[0] > 0.9
     assert spearmanr(model.betas_, betas)[0] > 0.3
     # adversarial workers (alpha < 0) are recognised as such
-    assert np.mean(np.sign(model.alphas_[np.abs(alphas) > 0.5]) == np.sign(alphas[np.abs(alphas) > 0.5])) > 0.95
+    clear = np.abs(alphas) > 0.5
+    assert np.mean(np.sign(model.alphas_[clear]) == np.sign(alphas[clear])) > 0.95
     assert model.alphas_.shape == (data.n_workers,) and model.betas_.shape == (data.n_tasks,)
     assert (model.betas_ > 0).all()
 

@@ -1,4 +1,4 @@
-"""MACE: conformance, E-step against a loop reference, recovery on data drawn from MACE, real data."""
+"""MACE: conformance, E-step against a loop reference, recovery on MACE's own data, real data."""
 
 from __future__ import annotations
 
@@ -29,10 +29,12 @@ def sample_mace(
     rng = np.random.default_rng(seed)
     truth = rng.integers(0, k, n_tasks)
     spammer = np.arange(n_workers) % 2 == 0
-    thetas = np.where(spammer, rng.uniform(0.05, 0.2, n_workers), rng.uniform(0.7, 0.95, n_workers))
+    thetas = np.where(spammer, rng.uniform(0.05, 0.2, n_workers),
+                      rng.uniform(0.7, 0.95, n_workers))
     strategies = rng.dirichlet(np.full(k, 0.3), n_workers)
     tasks = np.repeat(np.arange(n_tasks), per_task)
-    workers = np.concatenate([rng.choice(n_workers, per_task, replace=False) for _ in range(n_tasks)])
+    workers = np.concatenate(
+        [rng.choice(n_workers, per_task, replace=False) for _ in range(n_tasks)])
     knows = rng.random(tasks.size) < thetas[workers]
     cumulative = strategies.cumsum(axis=1)[workers]
     spam = (rng.random(tasks.size)[:, None] > cumulative).sum(axis=1).clip(max=k - 1)
