@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+from array import array
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -213,58 +214,107 @@ def _find_columns(header: list[str], path: Path) -> tuple[int, int, int]:
     return idx[0], idx[1], idx[2]
 
 
-def _read_answers_table(path: Path, delimiter: str) -> tuple[list, list, list, _Describe]:
-    tasks: list[str] = []
-    workers: list[str] = []
-    labels: list[str] = []
-    lines: list[int] = []
+class EncodedColumn:
+    """A column given as distinct values plus one int64 code per row (no per-row objects).
+
+    Readers of large tables produce these so a 1e7-row file never becomes 1e7 Python strings;
+    :func:`build_dataset` accepts them wherever it accepts a sequence.
+    """
+
+    __slots__ = ("values", "codes")
+
+    def __init__(self, values: Sequence[Any], codes: np.ndarray) -> None:
+        self.values = list(values)
+        self.codes = np.asarray(codes, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return int(self.codes.size)
+
+
+def _data_rows(path: Path, delimiter: str):
+    """Yield (line number, row) for the non-blank data rows of a CSV/TSV file."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        next(reader, None)
+        for row in reader:
+            if row and not (len(row) == 1 and not row[0].strip()):
+                yield reader.line_num, row
+
+
+def _read_answers_table(path: Path, delimiter: str) -> tuple[Any, Any, Any, _Describe]:
+    indexes: list[dict[str, int]] = [{}, {}, {}]
+    codes = [array("q"), array("q"), array("q")]
     try:
         with path.open(newline="", encoding="utf-8") as handle:
             reader = csv.reader(handle, delimiter=delimiter)
             header = next(reader, None)
             if header is None:
                 raise DatasetError(f"{path}: file is empty; it needs a header task,worker,label and answers")
-            ti, wi, li = _find_columns(header, path)
+            columns = _find_columns(header, path)
             width = len(header)
+            pairs = [(columns[c], indexes[c], codes[c].append) for c in range(3)]
             for row in reader:
-                if not row or (len(row) == 1 and not row[0].strip()):
-                    continue
                 if len(row) != width:
+                    if not row or (len(row) == 1 and not row[0].strip()):
+                        continue
                     raise DatasetError(
                         f"{path}: line {reader.line_num}: expected {width} fields, found {len(row)}; "
                         "quote values that contain the delimiter"
                     )
-                t, w, lab = row[ti].strip(), row[wi].strip(), row[li].strip()
-                if not t or not w or not lab:
-                    raise DatasetError(f"{path}: line {reader.line_num}: empty task, worker or label; fill it in or remove the line")
-                tasks.append(t)
-                workers.append(w)
-                labels.append(lab)
-                lines.append(reader.line_num)
+                for column, index, append in pairs:
+                    value = row[column].strip()
+                    code = index.get(value)
+                    if code is None:
+                        if not value:
+                            raise DatasetError(
+                                f"{path}: line {reader.line_num}: empty task, worker or label; "
+                                "fill it in or remove the line")
+                        code = index[value] = len(index)
+                    append(code)
     except UnicodeDecodeError as exc:
         raise DatasetError(f"{path}: not UTF-8 text ({exc.reason}); save it as UTF-8") from None
     except csv.Error as exc:
         raise DatasetError(f"{path}: malformed CSV ({exc})") from None
 
     def describe(i: int) -> str:
-        return f"line {lines[i]}"
+        for n, (line, _) in enumerate(_data_rows(path, delimiter)):
+            if n == i:
+                return f"line {line}"
+        return f"answer {i + 1}"
 
-    return tasks, workers, labels, describe
+    encoded = [EncodedColumn(list(index), np.frombuffer(code, dtype=np.int64))
+               for index, code in zip(indexes, codes)]
+    return encoded[0], encoded[1], encoded[2], describe
 
 
-def _read_answers_parquet(path: Path) -> tuple[list, list, list, _Describe]:
+def _read_answers_parquet(path: Path) -> tuple[Any, Any, Any, _Describe]:
     try:
+        import pyarrow.compute as pc  # type: ignore[import-not-found]
         import pyarrow.parquet as pq  # type: ignore[import-not-found]
     except ImportError:
         raise DatasetError(f"{path}: reading Parquet needs pyarrow; run `pip install pyarrow` or use CSV") from None
+    import pyarrow as pa  # type: ignore[import-not-found]
+
     table = pq.read_table(path)
     names = [n.lower() for n in table.column_names]
-    cols = []
+    cols: list[Any] = []
     for column, aliases in _COLUMN_ALIASES.items():
         pos = next((names.index(a) for a in aliases if a in names), None)
         if pos is None:
             raise DatasetError(f"{path}: no {column!r} column (columns: {', '.join(table.column_names)})")
-        cols.append(table.column(pos).to_pylist())
+        data = table.column(pos)
+        if data.null_count:
+            raise DatasetError(f"{path}: column {table.column_names[pos]!r} has {data.null_count} empty values; fill or remove those rows")
+        if pa.types.is_integer(data.type):
+            cols.append(data.to_numpy().astype(np.int64, copy=True))
+        else:
+            encoded = pc.dictionary_encode(data.combine_chunks())
+            cols.append(EncodedColumn(encoded.dictionary.to_pylist(),
+                                      encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)))
+            del encoded
+        del data
+    del table
+    pa.default_memory_pool().release_unused()  # hand Arrow's buffers back before the fit
 
     def describe(i: int) -> str:
         return f"row {i + 1}"
@@ -284,8 +334,11 @@ def _is_int_like(value: Any) -> bool:
     return False
 
 
-def _encode_ids(raw: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+def _encode_ids(raw: Sequence[Any] | EncodedColumn) -> tuple[np.ndarray, np.ndarray]:
     """Unique ids (numeric order when every id is an integer, else text order) and codes."""
+    if isinstance(raw, EncodedColumn):
+        uniques, codes = _encode_ids(raw.values)  # codes: position of each value in its order
+        return uniques, codes[raw.codes]
     array = np.asarray(raw)
     if array.dtype.kind in "iu":
         uniques, codes = np.unique(array, return_inverse=True)
