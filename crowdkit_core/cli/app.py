@@ -43,5 +43,13 @@ def create_app() -> typer.Typer:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    OpenBLAS runs single-threaded unless the user says otherwise: crowdkit's work is sparse
+    and element-wise, and OpenBLAS threads only add overhead there (GLAD's L-BFGS-B and
+    M-MSR ran 2 to 40 times slower with them on a busy 2-core machine).
+    """
+    import os
+
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     create_app()(prog_name="crowd")
