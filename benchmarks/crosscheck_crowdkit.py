@@ -42,21 +42,15 @@ of crowd-kit 1.4.2):
 - M-step: crowd-kit sums posteriors per (worker, answered label) with a pandas groupby, clips
   the sums at `_EPS = 1e-10` and normalises each worker's column (true class) over the labels
   that worker gave: a label the worker never gave has no row at all. The class prior is the mean
-  posterior (clipped at 1e-10 in the E-step, not renormalised). Ours with `smoothing=0` floors
-  every expected count at 1e-10 and normalises over all K answered labels, so a label the worker
-  never gave gets 1e-10 / (column total).
-- That is the whole difference. When a column has real mass, it changes probabilities by about
-  K x 1e-10 relative. When a (worker, true class) column is empty or nearly so (every task the
-  worker answered has posterior below 1e-10 on that class, which vote-share initialisation
-  produces on unanimous tasks), crowd-kit's column becomes uniform over the labels the worker
-  gave (1 for a worker who always gave the same label) and ours uniform over all K labels
-  (1/K). The maximum-likelihood estimate is 0/0 there, so neither is wrong, but the worker's
-  answers then weigh differently, the posteriors of the tasks that worker answered move, and
-  EM follows a slightly different path. `emulation Δ` ~ 1e-10 shows that recomputing crowd-kit's
-  rule on our arrays reproduces crowd-kit, and replacing only this normalisation by ours
-  reproduces our DS to 1e-15: no other difference exists (same initialisation, E-step and
-  iteration order). Matching crowd-kit to 1e-6 would need DS to normalise over the labels each
-  worker gave when `smoothing=0`.
+  posterior (clipped at 1e-10 in the E-step, not renormalised). Ours with `smoothing=0` is the
+  same maximum-likelihood rule: labels a worker never gave get probability 0 (they never enter
+  the sparse E-step), the others are floored at 1e-10 and normalised, so a (worker, true class)
+  column with no expected mass (vote-share initialisation produces these on unanimous tasks)
+  becomes uniform over the labels that worker gave, exactly as in crowd-kit.
+- `ours-rule Δ` recomputes the same updates but normalising over all K labels (what DS did
+  before it adopted this rule, and what `smoothing > 0` amounts to): it shows how far that one
+  choice moves the posteriors on datasets with such empty columns, while `emulation Δ` ~ 1e-10
+  shows that crowd-kit's rule recomputed on our arrays reproduces crowd-kit.
 - E-step: crowd-kit works in log2 and shifts by the row maximum; ours in natural log with the
   same shift. Same posteriors up to rounding.
 - Iteration: crowd-kit does M-step, then `n_iter` times (E-step, M-step, ELBO); ours does

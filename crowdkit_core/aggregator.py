@@ -171,15 +171,32 @@ def labels_from_proba(
     proba: np.ndarray, ties: str = "lowest", rng: np.random.Generator | None = None,
     rtol: float = 1e-9,
 ) -> np.ndarray:
-    """Argmax of each row; ties (within ``rtol``) broken by ``ties`` ("lowest" or "random")."""
+    """Argmax of each row; ties (within ``rtol``) broken by ``ties`` ("lowest" or "random").
+
+    Works column by column (K passes over contiguous-enough data) because numpy's row-wise
+    reductions over a narrow (n, K) array are several times slower; only rows that really
+    have a tie draw random numbers.
+    """
     proba = np.asarray(proba, dtype=np.float64)
-    best = proba.max(axis=1, keepdims=True)
-    tied = proba >= best - rtol * np.maximum(np.abs(best), 1e-300)
+    n, k = proba.shape
+    best = proba[:, 0].copy()
+    for j in range(1, k):
+        np.maximum(best, proba[:, j], out=best)
+    threshold = best - rtol * np.maximum(np.abs(best), 1e-300)
+    labels = np.zeros(n, dtype=np.int64)
+    n_tied = np.zeros(n, dtype=np.int32)
+    for j in range(k - 1, -1, -1):  # downwards, so the lowest tied label is written last
+        hit = proba[:, j] >= threshold
+        labels[hit] = j
+        n_tied += hit
     if ties == "lowest":
-        return tied.argmax(axis=1).astype(np.int64)
-    rng = rng or np.random.default_rng(0)
-    noise = rng.random(proba.shape)
-    return np.where(tied, noise, -1.0).argmax(axis=1).astype(np.int64)
+        return labels
+    rows = np.flatnonzero(n_tied > 1)
+    if rows.size:
+        rng = rng or np.random.default_rng(0)
+        tied = proba[rows] >= threshold[rows, None]
+        labels[rows] = np.where(tied, rng.random(tied.shape), -1.0).argmax(axis=1)
+    return labels
 
 
 def normalize_rows(matrix: np.ndarray) -> np.ndarray:

@@ -142,7 +142,9 @@ class ConfusionEM(Aggregator):
         self.converged_ = False
         for iteration in range(1, p.max_iter + 1):
             priors, confusion = self._m_step(dataset, posteriors)
-            posteriors, log_likelihood = e_step(dataset, np.log(priors), np.log(confusion))
+            with np.errstate(divide="ignore"):  # log 0 = -inf only for labels never given,
+                log_confusion = np.log(confusion)  # whose cells the sparse E-step never reads
+            posteriors, log_likelihood = e_step(dataset, np.log(priors), log_confusion)
             self._report(iteration, log_likelihood)
             if has_converged(previous, log_likelihood, p.tol):
                 self.converged_ = True

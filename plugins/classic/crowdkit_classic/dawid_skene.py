@@ -12,6 +12,7 @@ import numpy as np
 from crowdkit_core.dataset import CrowdDataset
 
 from crowdkit_classic._confusion import (
+    COUNT_FLOOR,
     ConfusionEM, ConfusionParams, confusion_counts, smoothed_distribution,
 )
 
@@ -31,7 +32,8 @@ class DawidSkene(ConfusionEM):
         rho_k      = (sum_i T_ik + s) / (n_tasks + K s)
 
     E-step (eq. 2.5): ``T_ik ∝ rho_k prod_w prod_l pi_w[k, l] ** n_iwl``, in log space.
-    With ``init='naive_soft'`` and ``smoothing=0`` this is crowd-kit's DawidSkene.
+    With ``init='naive_soft'`` and ``smoothing=0`` the updates are crowd-kit's DawidSkene
+    (only the stopping rule differs).
     """
 
     Params = DSParams
@@ -45,5 +47,22 @@ class DawidSkene(ConfusionEM):
     def _m_step(self, dataset: CrowdDataset, posteriors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         smoothing = self.params.smoothing
         priors = smoothed_distribution(posteriors.sum(axis=0), smoothing)
-        confusion = smoothed_distribution(confusion_counts(dataset, posteriors), smoothing)
-        return priors, confusion
+        counts = confusion_counts(dataset, posteriors)
+        if smoothing > 0:
+            return priors, smoothed_distribution(counts, smoothing)
+        # Maximum likelihood: a label the worker never gave has probability 0 (it never enters
+        # the E-step), and a true class with no expected mass is spread over the labels the
+        # worker did give, which is crowd-kit's rule (so posteriors agree with it to 1e-10).
+        given = self._labels_given(dataset)[:, None, :]
+        counts = np.where(given, np.maximum(counts, COUNT_FLOOR), 0.0)
+        return priors, counts / counts.sum(axis=-1, keepdims=True)
+
+    def _labels_given(self, dataset: CrowdDataset) -> np.ndarray:
+        """(n_workers, K) mask: did worker w ever answer label l (cached for the fit)."""
+        cached = self.__dict__.get("_given_cache")
+        if cached is None or cached[0] is not dataset:
+            k = dataset.n_classes
+            mask = np.bincount(dataset.worker_label_index, minlength=dataset.n_workers * k) > 0
+            cached = (dataset, mask.reshape(dataset.n_workers, k))
+            self.__dict__["_given_cache"] = cached
+        return cached[1]

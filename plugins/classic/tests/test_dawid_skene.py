@@ -149,3 +149,19 @@ def test_crowdkit_settings_reproduce_published(load_shared, name, published):
     data = load_shared(name)
     model = DawidSkene(init="naive_soft", smoothing=0.0, ties="lowest").fit(data)
     assert abs(gold_accuracy(model.labels_, data.gold) - published) <= 0.0015
+
+
+def test_maximum_likelihood_rule_for_labels_never_given():
+    """smoothing=0: labels a worker never gave get probability 0, empty rows go to given labels."""
+    from crowdkit_core.dataset import CrowdDataset
+
+    tasks = [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    workers = ["a", "b", "c"] * 3
+    labels = [0, 0, 0, 1, 1, 0, 2, 2, 0]  # worker c always answers 0
+    data = CrowdDataset.from_arrays(tasks, workers, labels, n_classes=3)
+    model = DawidSkene(smoothing=0, max_iter=5, tol=0).fit(data)
+    c = list(data.worker_ids).index("c")
+    assert np.allclose(model.confusion_matrices_[c], [[1, 0, 0]] * 3)
+    assert np.isfinite(model.proba_).all() and np.allclose(model.proba_.sum(axis=1), 1)
+    smoothed = DawidSkene(smoothing=0.5, max_iter=5, tol=0).fit(data)
+    assert (smoothed.confusion_matrices_[c][:, 1:] > 0).all()
