@@ -181,18 +181,21 @@ class CrowdDataset:
         """
         from scipy import sparse
 
-        data = np.ones(self.n_answers, dtype=np.float64)
-        matrix = sparse.csr_matrix(
-            (data, (self.tasks, self.worker_label_index)),
+        # Answers are sorted by (task, worker, label), so the CSR arrays are the answer arrays
+        # themselves: no COO sort. A repeated answer is a repeated column index, which sparse
+        # products sum exactly like a stored count of 2.
+        indptr = np.empty(self.n_tasks + 1, dtype=np.int64)
+        indptr[:-1] = self.task_starts
+        indptr[-1] = self.n_answers
+        return sparse.csr_matrix(
+            (np.ones(self.n_answers, dtype=np.float64), self.worker_label_index, indptr),
             shape=(self.n_tasks, self.n_workers * self.n_classes),
         )
-        matrix.sum_duplicates()
-        return matrix
 
     @cached_property
     def answer_matrix_t(self):
-        """Transpose of :attr:`answer_matrix` in CSR form (fast M-step products)."""
-        return self.answer_matrix.T.tocsr()
+        """Transpose of :attr:`answer_matrix` (a CSC view, no copy): M-step products."""
+        return self.answer_matrix.T
 
     # -- transformations -----------------------------------------------------------------
     def subset_tasks(self, keep_mask: np.ndarray) -> "CrowdDataset":

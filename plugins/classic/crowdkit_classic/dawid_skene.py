@@ -12,6 +12,7 @@ import numpy as np
 from crowdkit_core.dataset import CrowdDataset
 
 from crowdkit_classic._confusion import (
+    column_sums,
     COUNT_FLOOR,
     ConfusionEM, ConfusionParams, confusion_counts, smoothed_distribution,
 )
@@ -46,7 +47,7 @@ class DawidSkene(ConfusionEM):
 
     def _m_step(self, dataset: CrowdDataset, posteriors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         smoothing = self.params.smoothing
-        priors = smoothed_distribution(posteriors.sum(axis=0), smoothing)
+        priors = smoothed_distribution(column_sums(posteriors), smoothing)
         counts = confusion_counts(dataset, posteriors)
         if smoothing > 0:
             return priors, smoothed_distribution(counts, smoothing)

@@ -14,6 +14,7 @@ import numpy as np
 from crowdkit_core.dataset import CrowdDataset
 
 from crowdkit_classic._confusion import (
+    column_sums,
     COUNT_FLOOR, ConfusionEM, ConfusionParams, confusion_counts, smoothed_distribution,
 )
 
@@ -58,5 +59,5 @@ class OneCoinDS(ConfusionEM):
         total = counts.sum(axis=(1, 2))
         skills = (correct + smoothing) / np.maximum(total + 2.0 * smoothing, COUNT_FLOOR)
         self.skills_ = np.clip(skills, COUNT_FLOOR, 1.0 - COUNT_FLOOR)
-        priors = smoothed_distribution(posteriors.sum(axis=0), smoothing)
+        priors = smoothed_distribution(column_sums(posteriors), smoothing)
         return priors, one_coin_confusion(self.skills_, dataset.n_classes)
