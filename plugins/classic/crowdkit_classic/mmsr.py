@@ -185,6 +185,11 @@ class MMSR(Aggregator):
             v = np.where(v > 0, v, floor)
             u = trimmed_means(x / v[None, :], observed, u, n_trim, degree)
             u = np.where(u > 0, u, floor)
+            # When no rank-one matrix fits the observed entries (e.g. an observed 0 between
+            # two workers who agree with a third), u and v drift apart geometrically on the
+            # unobserved entries; bounding them keeps every number finite (the final s is
+            # clipped to a narrow range anyway) without touching iterations that converge.
+            u, v = np.clip(u, _BOUND_LOW, _BOUND_HIGH), np.clip(v, _BOUND_LOW, _BOUND_HIGH)
             change = _rank_one_change(u, v, u_prev, v_prev)
             self._report(iteration, change)
             if change < self.params.tol:
@@ -196,6 +201,9 @@ class MMSR(Aggregator):
         s = sign_determination(cov, common, magnitude) * magnitude
         s = np.minimum(s, 1.0 - floor)
         return np.maximum(s, -1.0 / (k - 1) + floor)
+
+
+_BOUND_LOW, _BOUND_HIGH = 1e-50, 1e50
 
 
 def _rank_one_change(u: np.ndarray, v: np.ndarray, u_prev: np.ndarray, v_prev: np.ndarray) -> float:
