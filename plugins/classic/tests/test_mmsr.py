@@ -107,3 +107,13 @@ def test_isolated_worker_has_no_weight():
 def test_crowdkit_published_accuracy(load_shared, name, published):
     data = load_shared(name)
     assert gold_accuracy(MMSR(ties="lowest").fit(data).labels_, data.gold) >= published - 5e-4
+
+
+def test_no_rank_one_fit_stays_finite():
+    """An observed 0 between two workers who both agree with a third: u, v would diverge."""
+    from crowdkit_core.dataset import CrowdDataset
+
+    rows = [(0, 0, 1), (1, 0, 0), (0, 2, 1), (0, 1, 1), (1, 1, 1), (1, 0, 0)]
+    tasks, workers, labels = zip(*rows)
+    model = MMSR(seed=1).fit(CrowdDataset.from_arrays(tasks, workers, labels, n_classes=2))
+    assert np.isfinite(model.proba_).all() and np.isfinite(model.skills_).all()
