@@ -136,3 +136,28 @@ def test_worker_details_for_ds(cli, tmp_path):
     details = json.loads((tmp_path / "labels_labelme_ds[max_iter=5].details.json").read_text())
     matrices = details["workers"]["confusion_matrices"]
     assert len(matrices) == 59 and len(next(iter(matrices.values()))) == 8
+
+
+def test_broken_plugin_warns_but_commands_work(monkeypatch):
+    """A plugin that fails to import: one warning line, other strategies still run."""
+    from importlib import metadata
+
+    from typer.testing import CliRunner
+
+    from crowdkit_core import plugins
+    from crowdkit_core.cli.app import create_app
+
+    broken = metadata.EntryPoint(name="broken", value="no_such_module_xyz.plugin", group="crowdkit")
+    real = list(metadata.entry_points(group="crowdkit"))
+    plugins.reset_registry(plugins.PluginRegistry(entry_points=real + [broken]))
+    try:
+        runner = CliRunner()
+        result = runner.invoke(create_app(), ["list-strategies", "--json"])
+        assert result.exit_code == 0
+        assert "MV" in {r["name"] for r in json.loads(result.stdout)}
+        warning = [line for line in result.stderr.splitlines() if "broken" in line]
+        assert len(warning) == 1 and "ModuleNotFoundError" in warning[0] and "crowd plugins" in warning[0]
+        status = json.loads(runner.invoke(create_app(), ["plugins", "--json"]).stdout)
+        assert {s["name"]: s["status"] for s in status}["broken"] == "error"
+    finally:
+        plugins.reset_registry()
