@@ -161,3 +161,17 @@ def test_broken_plugin_warns_but_commands_work(monkeypatch):
         assert {s["name"]: s["status"] for s in status}["broken"] == "error"
     finally:
         plugins.reset_registry()
+
+
+def test_iteration_callback_and_history():
+    """Iterative strategies report every iteration to the callback the CLI's progress bar uses."""
+    from crowdkit_core.dataset import load_dataset
+    from crowdkit_core.spec import resolve_spec
+
+    data = load_dataset("bundled:labelme")
+    for spec in ("DS[max_iter=7,tol=0]", "GLAD[max_iter=3,tol=0]", "IWMV"):
+        seen: list[tuple[int, float]] = []
+        model = resolve_spec(spec).build().fit(data, on_iteration=lambda i, obj: seen.append((i, obj)))
+        assert [i for i, _ in seen] == list(range(1, model.n_iter_ + 1))
+        assert [obj for _, obj in seen] == model.history_
+        assert model.n_iter_ >= 1
