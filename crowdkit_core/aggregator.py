@@ -8,6 +8,7 @@ learns from a dataset and returns ``self``; everything learnt lives in attribute
 
 from __future__ import annotations
 
+import functools
 import time
 from abc import ABC, abstractmethod
 from typing import Any, Callable, ClassVar
@@ -114,7 +115,8 @@ class Aggregator(ABC):
         finally:
             self._on_iteration = None
         if "labels_" not in self.__dict__:
-            self.labels_ = labels_from_proba(self.proba_, self.params.ties, self.rng())
+            self.labels_ = labels_from_proba(self.proba_, self.params.ties, self.rng(),
+                                             n_jobs=getattr(self.params, "n_jobs", 1))
         self.fit_seconds_ = time.perf_counter() - start
         return self
 
@@ -169,26 +171,32 @@ class Aggregator(ABC):
 
 def labels_from_proba(
     proba: np.ndarray, ties: str = "lowest", rng: np.random.Generator | None = None,
-    rtol: float = 1e-9,
+    rtol: float = 1e-9, n_jobs: int | None = 1,
 ) -> np.ndarray:
     """Argmax of each row; ties (within ``rtol``) broken by ``ties`` ("lowest" or "random").
 
-    Works column by column (K passes over contiguous-enough data) because numpy's row-wise
-    reductions over a narrow (n, K) array are several times slower; only rows that really
-    have a tie draw random numbers.
+    numpy's row-wise reductions over a narrow (n, K) array are several times slower than
+    reductions over its contiguous (K, n) transpose, so the work is done there: each row's
+    near-maximal classes become a bit code, whose lowest set bit and bit count come from
+    lookup tables (K <= 16). Row ranges run on ``n_jobs`` threads; only rows that really
+    have a tie then draw random numbers, in row order, so the result never depends on
+    ``n_jobs``.
     """
+    from crowdkit_core.blocks import map_row_ranges
+
     proba = np.asarray(proba, dtype=np.float64)
-    n, k = proba.shape
-    best = proba[:, 0].copy()
-    for j in range(1, k):
-        np.maximum(best, proba[:, j], out=best)
-    threshold = best - rtol * np.maximum(np.abs(best), 1e-300)
-    labels = np.zeros(n, dtype=np.int64)
-    n_tied = np.zeros(n, dtype=np.int32)
-    for j in range(k - 1, -1, -1):  # downwards, so the lowest tied label is written last
-        hit = proba[:, j] >= threshold
-        labels[hit] = j
-        n_tied += hit
+    n = proba.shape[0]
+    labels = np.empty(n, dtype=np.int64)
+    n_tied = np.empty(n, dtype=np.int64)
+    threshold = np.empty(n)
+
+    def run(rows: slice) -> None:
+        columns = np.ascontiguousarray(proba[rows].T)
+        best = columns.max(axis=0) if columns.shape[1] else np.zeros(0)
+        threshold[rows] = best - rtol * np.abs(best)
+        labels[rows], n_tied[rows] = _lowest_and_count(columns >= threshold[rows])
+
+    map_row_ranges(run, n, n_jobs)
     if ties == "lowest":
         return labels
     rows = np.flatnonzero(n_tied > 1)
@@ -197,6 +205,35 @@ def labels_from_proba(
         tied = proba[rows] >= threshold[rows, None]
         labels[rows] = np.where(tied, rng.random(tied.shape), -1.0).argmax(axis=1)
     return labels
+
+
+def _lowest_and_count(near_best: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per column of a (K, n) boolean array: the first True row, and how many are True."""
+    k, n = near_best.shape
+    if k <= 16:
+        code_type = np.uint8 if k <= 8 else np.uint16
+        codes = np.zeros(n, dtype=code_type)
+        for j in range(k):
+            codes |= near_best[j].view(np.uint8).astype(code_type, copy=False) << code_type(j)
+        lowest, count = _bit_tables(k)
+        return lowest.take(codes), count.take(codes)
+    labels = np.zeros(n, dtype=np.int64)
+    for j in range(k - 1, -1, -1):  # downwards, so the lowest tied label is written last
+        np.copyto(labels, j, where=near_best[j])
+    return labels, near_best.sum(axis=0)
+
+
+@functools.lru_cache(maxsize=16)
+def _bit_tables(k: int) -> tuple[np.ndarray, np.ndarray]:
+    """For every k-bit code: index of its lowest set bit (0 for none) and its bit count."""
+    codes = np.arange(1 << k)
+    lowest = np.zeros(1 << k, dtype=np.int64)
+    count = np.zeros(1 << k, dtype=np.int64)
+    for j in range(k - 1, -1, -1):
+        bit = (codes >> j) & 1
+        lowest[bit == 1] = j
+        count += bit
+    return lowest, count
 
 
 def normalize_rows(matrix: np.ndarray) -> np.ndarray:

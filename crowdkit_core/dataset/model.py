@@ -83,6 +83,7 @@ class CrowdDataset:
         for array in (self.tasks, self.workers, self.labels):
             array.setflags(write=False)
         counts = np.bincount(self.tasks, minlength=len(self.task_ids))
+        self.__dict__["answers_per_task"] = counts  # seeds the cached property below
         if (counts == 0).any():
             missing = self.task_ids[np.flatnonzero(counts == 0)[0]]
             raise DatasetError(
@@ -146,17 +147,22 @@ class CrowdDataset:
     @cached_property
     def task_starts(self) -> np.ndarray:
         """Offsets of each task's first answer (answers are sorted by task): for reduceat."""
-        counts = np.bincount(self.tasks, minlength=self.n_tasks)
         starts = np.zeros(self.n_tasks, dtype=np.int64)
-        np.cumsum(counts[:-1], out=starts[1:])
+        np.cumsum(self.answers_per_task[:-1], out=starts[1:])
         return starts
 
     @cached_property
     def vote_counts(self) -> np.ndarray:
         """(n_tasks, K) float array: how many answers gave each label to each task."""
-        flat = np.bincount(self.tasks * self.n_classes + self.labels,
-                           minlength=self.n_tasks * self.n_classes)
-        return flat.reshape(self.n_tasks, self.n_classes).astype(np.float64)
+        k = self.n_classes
+        if self._has_answer_matrix() and self.n_workers * k * k <= self.n_answers:
+            # One sparse product with a (n_workers*K, K) label indicator: faster than the
+            # bincount below once the matrix exists (the indicator is small next to it).
+            indicator = np.tile(np.eye(k), (self.n_workers, 1))
+            return np.asarray(self.answer_matrix @ indicator)
+        flat = np.bincount(self.tasks * k + self.labels, weights=np.ones(self.n_answers),
+                           minlength=self.n_tasks * k)
+        return flat.reshape(self.n_tasks, k)
 
     @cached_property
     def answers_per_task(self) -> np.ndarray:
@@ -164,7 +170,19 @@ class CrowdDataset:
 
     @cached_property
     def answers_per_worker(self) -> np.ndarray:
-        return np.bincount(self.workers, minlength=self.n_workers)
+        return self.answers_per_column.reshape(self.n_workers, self.n_classes).sum(axis=1)
+
+    @cached_property
+    def answers_per_column(self) -> np.ndarray:
+        """(n_workers*K,) how many answers worker w gave with label l, at ``w*K + l``."""
+        if self._has_answer_matrix():  # column sums of the CSR: no index array to build
+            sums = self.answer_matrix.T @ np.ones(self.n_tasks)
+            return np.rint(sums).astype(np.int64)
+        return np.bincount(self.worker_label_index, minlength=self.n_workers * self.n_classes)
+
+    def _has_answer_matrix(self) -> bool:
+        """Whether :attr:`answer_matrix` is already built (cached)."""
+        return "answer_matrix" in self.__dict__
 
     @cached_property
     def worker_label_index(self) -> np.ndarray:
@@ -183,13 +201,20 @@ class CrowdDataset:
 
         # Answers are sorted by (task, worker, label), so the CSR arrays are the answer arrays
         # themselves: no COO sort. A repeated answer is a repeated column index, which sparse
-        # products sum exactly like a stored count of 2.
-        indptr = np.empty(self.n_tasks + 1, dtype=np.int64)
-        indptr[:-1] = self.task_starts
-        indptr[-1] = self.n_answers
+        # products sum exactly like a stored count of 2. Indices are int32 whenever they fit
+        # (scipy would otherwise scan and convert them), halving the index traffic.
+        n_columns = self.n_workers * self.n_classes
+        small = max(n_columns, self.n_answers) < np.iinfo(np.int32).max
+        index_type = np.int32 if small else np.int64
+        indptr = np.empty(self.n_tasks + 1, dtype=index_type)
+        indptr[0] = 0
+        np.cumsum(self.answers_per_task, out=indptr[1:])
+        indices = np.empty(self.n_answers, dtype=index_type)  # one pass each, no temporaries
+        np.multiply(self.workers, self.n_classes, out=indices, casting="unsafe")
+        np.add(indices, self.labels, out=indices, casting="unsafe")
         return sparse.csr_matrix(
-            (np.ones(self.n_answers, dtype=np.float64), self.worker_label_index, indptr),
-            shape=(self.n_tasks, self.n_workers * self.n_classes),
+            (np.ones(self.n_answers, dtype=np.float64), indices, indptr),
+            shape=(self.n_tasks, n_columns),
         )
 
     @cached_property

@@ -12,6 +12,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
+from crowdkit_core.blocks import matmul_into
 from crowdkit_core.dataset import CrowdDataset
 from crowdkit_core.params import StrategyParams
 
@@ -36,11 +37,26 @@ class EMParams(StrategyParams):
 
 def initial_posteriors(dataset: CrowdDataset, init: str) -> np.ndarray:
     """(n_tasks, K) starting posteriors from the vote counts."""
-    counts = dataset.vote_counts
     if init == "naive_soft":
-        return counts / counts.sum(axis=1, keepdims=True)
+        return vote_shares(dataset)
+    counts = dataset.vote_counts
     top = counts == counts.max(axis=1, keepdims=True)
     return top / top.sum(axis=1, keepdims=True)
+
+
+def vote_shares(dataset: CrowdDataset) -> np.ndarray:
+    """(n_tasks, K) share of each task's answers given to each label (every task has one).
+
+    Once the answer matrix exists, the counts are one sparse product with a small label
+    indicator, written straight into the result and divided in place.
+    """
+    k = dataset.n_classes
+    if "answer_matrix" not in dataset.__dict__ or dataset.n_workers * k * k > dataset.n_answers:
+        return dataset.vote_counts / dataset.answers_per_task[:, None]
+    shares = np.empty((dataset.n_tasks, k))
+    matmul_into(dataset.answer_matrix, np.tile(np.eye(k), (dataset.n_workers, 1)), shares)
+    shares /= dataset.answers_per_task[:, None]
+    return shares
 
 
 def has_converged(previous: float, current: float, tol: float) -> bool:

@@ -12,9 +12,8 @@ import numpy as np
 from crowdkit_core.dataset import CrowdDataset
 
 from crowdkit_classic._confusion import (
-    column_sums,
     COUNT_FLOOR,
-    ConfusionEM, ConfusionParams, confusion_counts, smoothed_distribution,
+    ConfusionEM, ConfusionParams, smoothed_distribution,
 )
 
 
@@ -45,10 +44,11 @@ class DawidSkene(ConfusionEM):
         "algorithm, Applied Statistics 28(1):20-28, 1979"
     )
 
-    def _m_step(self, dataset: CrowdDataset, posteriors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _m_step(
+        self, dataset: CrowdDataset, counts: np.ndarray, class_totals: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
         smoothing = self.params.smoothing
-        priors = smoothed_distribution(column_sums(posteriors), smoothing)
-        counts = confusion_counts(dataset, posteriors)
+        priors = smoothed_distribution(class_totals, smoothing)
         if smoothing > 0:
             return priors, smoothed_distribution(counts, smoothing)
         # Maximum likelihood: a label the worker never gave has probability 0 (it never enters
@@ -63,7 +63,7 @@ class DawidSkene(ConfusionEM):
         cached = self.__dict__.get("_given_cache")
         if cached is None or cached[0] is not dataset:
             k = dataset.n_classes
-            mask = np.bincount(dataset.worker_label_index, minlength=dataset.n_workers * k) > 0
+            mask = dataset.answers_per_column > 0
             cached = (dataset, mask.reshape(dataset.n_workers, k))
             self.__dict__["_given_cache"] = cached
         return cached[1]

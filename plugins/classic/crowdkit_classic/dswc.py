@@ -20,12 +20,12 @@ from crowdkit_core.aggregator import Aggregator, normalize_rows
 from crowdkit_core.dataset import CrowdDataset
 
 from crowdkit_classic._confusion import (
-    SmoothedEMParams, confusion_counts, e_step, smoothed_distribution,
+    ParallelEMParams, confusion_counts, e_step, smoothed_distribution,
 )
 from crowdkit_classic._em import has_converged, initial_posteriors, softmax_log_joint
 
 
-class DSWCParams(SmoothedEMParams):
+class DSWCParams(ParallelEMParams):
     """DSWC parameters: number of clusters, restarts, EM control and smoothing."""
 
     strategy_name = "DSWC"
@@ -116,13 +116,14 @@ class DSWC(Aggregator):
             log_lam = np.log(lam).reshape(n_clusters, k * k)
             # q(z): DS E-step with each worker's expected log confusion under q(g).
             worker_log_conf = (phi @ log_lam).reshape(dataset.n_workers, k, k)
-            theta, _ = e_step(dataset, np.log(rho), worker_log_conf)
+            step = e_step(dataset, np.log(rho), worker_log_conf, p.n_jobs)
+            theta, theta_totals = step.posteriors_in_place(), step.class_totals
             # q(g): cluster responsibilities from the expected confusion counts.
             counts = confusion_counts(dataset, theta).reshape(dataset.n_workers, k * k)
             phi, _ = softmax_log_joint(counts @ log_lam.T + np.log(tau))
             # M-step: MAP estimates of lambda, rho, tau.
             lam = smoothed_distribution((phi.T @ counts).reshape(n_clusters, k, k), s)
-            rho = smoothed_distribution(theta.sum(axis=0), s)
+            rho = smoothed_distribution(theta_totals, s)
             tau = smoothed_distribution(phi.sum(axis=0), s)
             objective = elbo(theta, phi, counts, lam, rho, tau, s)
             self._iteration += 1

@@ -14,8 +14,7 @@ import numpy as np
 from crowdkit_core.dataset import CrowdDataset
 
 from crowdkit_classic._confusion import (
-    column_sums,
-    COUNT_FLOOR, ConfusionEM, ConfusionParams, confusion_counts, smoothed_distribution,
+    COUNT_FLOOR, ConfusionEM, ConfusionParams, smoothed_distribution,
 )
 
 
@@ -52,12 +51,13 @@ class OneCoinDS(ConfusionEM):
     )
     worker_outputs: ClassVar[tuple[str, ...]] = ("skills_",)
 
-    def _m_step(self, dataset: CrowdDataset, posteriors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _m_step(
+        self, dataset: CrowdDataset, counts: np.ndarray, class_totals: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
         smoothing = self.params.smoothing
-        counts = confusion_counts(dataset, posteriors)
         correct = np.einsum("wkk->w", counts)
         total = counts.sum(axis=(1, 2))
         skills = (correct + smoothing) / np.maximum(total + 2.0 * smoothing, COUNT_FLOOR)
         self.skills_ = np.clip(skills, COUNT_FLOOR, 1.0 - COUNT_FLOOR)
-        priors = smoothed_distribution(column_sums(posteriors), smoothing)
+        priors = smoothed_distribution(class_totals, smoothing)
         return priors, one_coin_confusion(self.skills_, dataset.n_classes)

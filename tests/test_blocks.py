@@ -1,0 +1,113 @@
+"""Task blocks: cutting, thread mapping, reproducible reductions, the in-place product."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from crowdkit_core import blocks as B
+from crowdkit_core.dataset import CrowdDataset
+
+
+def make_dataset(n_tasks: int, per_task: int, n_workers: int = 50, k: int = 4, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    tasks = np.repeat(np.arange(n_tasks), per_task)
+    workers = rng.integers(0, n_workers, tasks.size)
+    labels = rng.integers(0, k, tasks.size)
+    return CrowdDataset(tasks, workers, labels, k, np.arange(n_tasks), np.arange(n_workers))
+
+
+@pytest.mark.parametrize("n_jobs, n_answers, expected", [
+    (1, 10**7, 1),                      # one thread: never cut
+    (2, 10**6, 4),                      # two blocks per thread
+    (2, 2 * B.MIN_BLOCK_ANSWERS - 1, 1),  # too small to cut
+    (2, 2 * B.MIN_BLOCK_ANSWERS, 2),
+    (64, 10**9, B.MAX_BLOCKS),
+])
+def test_block_count(n_jobs, n_answers, expected):
+    assert B.block_count(n_answers, n_jobs) == expected
+
+
+def test_resolve_n_jobs_follows_scikit_learn():
+    cores = B.os.cpu_count() or 1
+    assert B.resolve_n_jobs(None) == B.resolve_n_jobs(1) == B.resolve_n_jobs(0) == 1
+    assert B.resolve_n_jobs(-1) == cores
+    assert B.resolve_n_jobs(-2) == max(1, cores - 1)
+    assert B.resolve_n_jobs(3) == 3
+
+
+@pytest.mark.parametrize("n_blocks", [1, 2, 3, 7, 16])
+def test_blocks_cover_every_task_once_and_share_arrays(n_blocks):
+    data = make_dataset(1000, 3)
+    parts = B.task_blocks(data, n_blocks)
+    assert parts[0].start == 0 and parts[-1].stop == data.n_tasks
+    assert all(a.stop == b.start for a, b in zip(parts, parts[1:]))
+    assert len(parts) <= n_blocks
+    full = data.answer_matrix.toarray()
+    for block in parts:
+        assert np.array_equal(block.matrix.toarray(), full[block.rows])
+        assert np.shares_memory(block.matrix.indices, data.answer_matrix.indices)
+    assert B.task_blocks(data, n_blocks) is parts  # cached per block count
+
+
+def test_blocks_balance_answers_not_tasks():
+    # Tasks 0..99 have 10 answers each, tasks 100..1099 have one: halves by answers.
+    per_task = np.r_[np.full(100, 10), np.ones(1000, dtype=int)]
+    tasks = np.repeat(np.arange(per_task.size), per_task)
+    workers = np.arange(tasks.size) % 20
+    data = CrowdDataset(tasks, workers, workers % 2, 2, np.arange(per_task.size), np.arange(20))
+    first, second = B.task_blocks(data, 2)
+    assert first.matrix.nnz == second.matrix.nnz == 1000
+
+
+def test_map_blocks_keeps_order_and_uses_threads():
+    data = make_dataset(1000, 3)
+    parts = B.task_blocks(data, 8)
+    seen = set()
+
+    def work(block):
+        seen.add(threading.get_ident())
+        return block.start
+
+    assert B.map_blocks(work, parts, n_jobs=4) == [b.start for b in parts]
+    assert B.map_blocks(work, parts, n_jobs=1) == [b.start for b in parts]
+    assert len(seen) >= 1
+
+
+def test_sum_in_order_is_a_fixed_order_sum():
+    parts = [np.array([1e16, 1.0]), np.array([1.0, 1e16]), np.array([-1e16, -1e16])]
+    assert B.sum_in_order(parts).tolist() == [(1e16 + 1.0) - 1e16, (1.0 + 1e16) - 1e16]
+    assert parts[0].tolist() == [1e16, 1.0]  # inputs untouched
+
+
+@pytest.mark.parametrize("n_blocks", [1, 4])
+def test_matmul_into_matches_the_public_product(n_blocks):
+    data = make_dataset(500, 4)
+    dense = np.random.default_rng(1).normal(size=(data.answer_matrix.shape[1], 3))
+    expected = data.answer_matrix @ dense
+    out = np.full((data.n_tasks, 3), np.nan)
+    for block in B.task_blocks(data, n_blocks):
+        B.matmul_into(block.matrix, dense, out[block.rows])
+    assert np.array_equal(out, expected)
+
+
+def test_matmul_into_falls_back_without_the_private_kernel(monkeypatch):
+    data = make_dataset(200, 3)
+    dense = np.ones((data.answer_matrix.shape[1], 2))
+    monkeypatch.setattr(B, "_csr_matvecs", lambda: None)
+    out = np.empty((data.n_tasks, 2))
+    B.matmul_into(data.answer_matrix, dense, out)
+    assert np.array_equal(out, data.answer_matrix @ dense)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2, 3])
+def test_map_row_ranges_covers_every_row_once(n_jobs):
+    hits = np.zeros(100_000, dtype=int)
+
+    def work(rows):
+        hits[rows] += 1
+
+    B.map_row_ranges(work, hits.size, n_jobs, min_rows=1000)
+    assert (hits == 1).all()
