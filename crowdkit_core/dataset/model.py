@@ -44,7 +44,9 @@ class CrowdDataset:
     """Crowdsourced answers as sparse integer arrays.
 
     Build one with :func:`crowdkit_core.dataset.load_dataset` (files) or
-    :meth:`from_arrays` / :func:`crowdkit_core.dataset.as_dataset` (memory).
+    :meth:`from_arrays` / :func:`crowdkit_core.dataset.as_dataset` (memory). ``presorted``
+    is for the readers: their freshly built int64 arrays, already sorted by (task, worker,
+    label), are adopted without a check or a copy.
     """
 
     def __init__(
@@ -62,6 +64,8 @@ class CrowdDataset:
         source: str | None = None,
         n_duplicates: int = 0,
         warnings: Sequence[str] = (),
+        *,
+        presorted: bool = False,
     ) -> None:
         tasks = np.asarray(tasks, dtype=np.int64)
         workers = np.asarray(workers, dtype=np.int64)
@@ -76,10 +80,14 @@ class CrowdDataset:
         _check_range(labels, self.n_classes, "label", source or name)
         _check_range(tasks, len(self.task_ids), "task index", source or name)
         _check_range(workers, len(self.worker_ids), "worker index", source or name)
-        order = np.lexsort((labels, workers, tasks))
-        self.tasks = tasks[order]
-        self.workers = workers[order]
-        self.labels = labels[order]
+        order = None if presorted else sort_order(
+            tasks, workers, labels, len(self.worker_ids), self.n_classes)
+        if presorted:  # the readers' own fresh arrays, already sorted: adopted as they are
+            self.tasks, self.workers, self.labels = tasks, workers, labels
+        elif order is None:  # already sorted: copy, so the caller's arrays stay writable
+            self.tasks, self.workers, self.labels = tasks.copy(), workers.copy(), labels.copy()
+        else:
+            self.tasks, self.workers, self.labels = tasks[order], workers[order], labels[order]
         for array in (self.tasks, self.workers, self.labels):
             array.setflags(write=False)
         counts = np.bincount(self.tasks, minlength=len(self.task_ids))
@@ -261,6 +269,26 @@ class CrowdDataset:
             "duplicate_pairs": self.n_duplicates,
             "gold_tasks": int((self.gold >= 0).sum()) if self.gold is not None else 0,
         }
+
+
+def sort_order(
+    tasks: np.ndarray, workers: np.ndarray, labels: np.ndarray, n_workers: int, n_classes: int,
+) -> np.ndarray | None:
+    """Permutation sorting answers by (task, worker, label); None when they already are.
+
+    The three columns are packed into one int64 key when it fits (one vectorised sort, and
+    an O(n) check that skips sorting input that is already in order); answers with equal
+    keys are identical, so the sort need not be stable. Otherwise a lexicographic sort.
+    """
+    n_tasks = int(tasks.max()) + 1
+    if n_tasks * n_workers * n_classes >= 2**62:
+        return np.lexsort((labels, workers, tasks))
+    key = tasks * (n_workers * n_classes)
+    key += workers * n_classes
+    key += labels
+    if not (key[1:] < key[:-1]).any():
+        return None
+    return np.argsort(key)
 
 
 def _check_range(values: np.ndarray, upper: int, what: str, where: str) -> None:

@@ -15,7 +15,9 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from crowdkit_core.dataset.model import DUPLICATE_POLICIES, CrowdDataset, DuplicatePolicy, Metadata
+from crowdkit_core.dataset.model import (
+    DUPLICATE_POLICIES, CrowdDataset, DuplicatePolicy, Metadata, sort_order,
+)
 from crowdkit_core.errors import DatasetError
 
 ANSWER_FILE_CANDIDATES = ("answers.json", "answers.csv", "answers.tsv", "answers.parquet")
@@ -334,6 +336,26 @@ def _is_int_like(value: Any) -> bool:
     return False
 
 
+def _encode_integers(array: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct integers and each value's index among them.
+
+    When the values span a range not much wider than their count (ids 0..n-1, say), a
+    presence table does it in O(n); otherwise ``np.unique`` sorts.
+    """
+    low, high = int(array.min()), int(array.max())
+    if high - low <= 4 * array.size + 1024:
+        offsets = (array - low).astype(np.int64, copy=False)
+        present = np.zeros(high - low + 1, dtype=bool)
+        present[offsets] = True
+        if present.all():  # every value of the range occurs: the offsets are the codes
+            return np.arange(low, high + 1), offsets if offsets is not array else offsets.copy()
+        index_of = np.cumsum(present, dtype=np.int64)
+        index_of -= 1
+        return np.flatnonzero(present) + low, index_of[offsets]
+    uniques, codes = np.unique(array, return_inverse=True)
+    return uniques, codes.astype(np.int64, copy=False)
+
+
 def _encode_ids(raw: Sequence[Any] | EncodedColumn) -> tuple[np.ndarray, np.ndarray]:
     """Unique ids (numeric order when every id is an integer, else text order) and codes."""
     if isinstance(raw, EncodedColumn):
@@ -341,8 +363,8 @@ def _encode_ids(raw: Sequence[Any] | EncodedColumn) -> tuple[np.ndarray, np.ndar
         return uniques, codes[raw.codes]
     array = np.asarray(raw)
     if array.dtype.kind in "iu":
-        uniques, codes = np.unique(array, return_inverse=True)
-        return np.asarray([int(u) for u in uniques], dtype=object), codes
+        uniques, codes = _encode_integers(array)
+        return uniques.astype(object), codes
     if array.dtype.kind not in "U":
         array = np.asarray([str(v) for v in raw])
     uniques, codes = np.unique(array, return_inverse=True)
@@ -453,32 +475,12 @@ def build_dataset(
     label_codes, k, names = _encode_labels(labels, n_classes, label_names, source, describe, warnings)
 
     n_workers = len(worker_ids)
-    pair = task_codes.astype(np.int64) * n_workers + worker_codes
-    _, first_index, counts = np.unique(pair, return_index=True, return_counts=True)
-    n_dup = int(len(pair) - len(first_index))
-    keep = None
-    if n_dup:
-        if duplicates == "error":
-            dup_pairs = set(np.unique(pair)[counts > 1].tolist())
-            seen: set[int] = set()
-            for i, p in enumerate(pair.tolist()):
-                if p in dup_pairs:
-                    if p in seen:
-                        raise DatasetError(
-                            f"{source}: {describe(i)}: worker {worker_ids[worker_codes[i]]!r} answered task "
-                            f"{task_ids[task_codes[i]]!r} more than once; choose --duplicates keep, first or last"
-                        )
-                    seen.add(p)
-        elif duplicates == "first":
-            keep = np.sort(first_index)
-        elif duplicates == "last":
-            rev = pair[::-1]
-            _, last_rev = np.unique(rev, return_index=True)
-            keep = np.sort(len(pair) - 1 - last_rev)
-        else:
-            warnings.append(f"{source}: {n_dup} repeated (task, worker) answers are all kept (duplicates=keep)")
-    if keep is not None:
-        task_codes, worker_codes, label_codes = task_codes[keep], worker_codes[keep], label_codes[keep]
+    task_codes, worker_codes, label_codes, n_dup, keep = _apply_duplicates(
+        task_codes.astype(np.int64, copy=False), worker_codes.astype(np.int64, copy=False),
+        label_codes, n_workers, k, duplicates, source, describe, task_ids, worker_ids,
+    )
+    if n_dup and keep is None:
+        warnings.append(f"{source}: {n_dup} repeated (task, worker) answers are all kept (duplicates=keep)")
 
     if metadata is not None:
         where = metadata_source or source
@@ -498,8 +500,48 @@ def build_dataset(
     return CrowdDataset(
         task_codes, worker_codes, label_codes, k, task_ids, worker_ids, names, name=name,
         metadata=metadata, source=source, n_duplicates=n_dup if keep is None else 0,
-        warnings=warnings,
+        warnings=warnings, presorted=True,
     )
+
+
+def _apply_duplicates(
+    task_codes: np.ndarray, worker_codes: np.ndarray, label_codes: np.ndarray, n_workers: int,
+    k: int, duplicates: DuplicatePolicy, source: str, describe: _Describe,
+    task_ids: np.ndarray, worker_ids: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, np.ndarray | None]:
+    """Sort answers by (task, worker, label), count repeated (task, worker) pairs, apply the policy.
+
+    Returns the sorted codes, the number of repeats, and the kept original positions (None
+    when every answer is kept). One unstable sort of a packed key finds repeats; only when
+    some exist and the policy needs input order (first, last, error) is a stable sort run.
+    """
+    pair = task_codes * n_workers + worker_codes
+    order = sort_order(task_codes, worker_codes, label_codes, n_workers, k)
+    sorted_pair = pair if order is None else pair[order]
+    repeated = sorted_pair[1:] == sorted_pair[:-1]
+    n_dup = int(np.count_nonzero(repeated))
+
+    def take(index: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if index is None:
+            return task_codes, worker_codes, label_codes
+        return task_codes[index], worker_codes[index], label_codes[index]
+
+    if n_dup == 0 or duplicates == "keep":
+        return (*take(order), n_dup, None)
+    stable = np.argsort(pair, kind="stable")  # input order within each repeated pair
+    in_order = pair[stable]
+    starts = np.flatnonzero(np.r_[True, in_order[1:] != in_order[:-1]])
+    if duplicates == "error":
+        sizes = np.diff(np.r_[starts, pair.size])
+        second = stable[starts[sizes > 1] + 1]  # each repeated pair's second answer
+        i = int(second.min())
+        raise DatasetError(
+            f"{source}: {describe(i)}: worker {worker_ids[worker_codes[i]]!r} answered task "
+            f"{task_ids[task_codes[i]]!r} more than once; choose --duplicates keep, first or last"
+        )
+    ends = np.r_[starts[1:], pair.size] - 1
+    keep = stable[starts] if duplicates == "first" else stable[ends]  # sorted by pair already
+    return (*take(keep), n_dup, keep)
 
 
 # -- gold labels, task lists, in-memory input ------------------------------------------------------
@@ -561,6 +603,15 @@ def read_task_list(path: str | os.PathLike[str], dataset: CrowdDataset) -> np.nd
     return mask
 
 
+def _column_values(column: Any) -> Sequence[Any]:
+    """A column's values as a numpy array when it has a numeric dtype (no Python objects),
+    else as a list."""
+    values = column.to_numpy() if hasattr(column, "to_numpy") else column
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
+        return values
+    return list(values)
+
+
 def as_dataset(data: Any, **kwargs: Any) -> CrowdDataset:
     """Coerce in-memory input to a :class:`CrowdDataset`.
 
@@ -586,10 +637,10 @@ def as_dataset(data: Any, **kwargs: Any) -> CrowdDataset:
             key = next((cols[a] for a in aliases if a in cols), None)
             if key is None:
                 raise DatasetError(f"DataFrame: no {column!r} column (columns: {', '.join(map(str, data.columns))})")
-            picked.append(list(data[key]))
+            picked.append(_column_values(data[key]))
         return build_dataset(*picked, source="DataFrame", **kwargs)
     if isinstance(data, (tuple, list)) and len(data) == 3:
-        return build_dataset(list(data[0]), list(data[1]), list(data[2]), source="arrays", **kwargs)
+        return build_dataset(*(_column_values(c) for c in data), source="arrays", **kwargs)
     raise TypeError(
         f"cannot build a dataset from {type(data).__name__}: pass a CrowdDataset, a "
         "{task: {worker: label}} dict, (tasks, workers, labels) sequences or a DataFrame "

@@ -1,0 +1,85 @@
+"""Fast dataset construction: integer id encoding, one-key sorting, duplicate policies.
+
+Each is compared with a plain Python reference on random inputs (hypothesis).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from crowdkit_core.dataset import CrowdDataset, as_dataset
+from crowdkit_core.dataset.model import sort_order
+from crowdkit_core.dataset.readers import _encode_integers
+from crowdkit_core.errors import DatasetError
+
+integer_ids = st.lists(st.integers(-5, 5), min_size=1, max_size=40) | st.lists(
+    st.integers(-2**40, 2**40), min_size=1, max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(integer_ids)
+def test_integer_encoding_matches_unique(values):
+    array = np.array(values, dtype=np.int64)
+    uniques, codes = _encode_integers(array)
+    expected_uniques, expected_codes = np.unique(array, return_inverse=True)
+    assert uniques.tolist() == expected_uniques.tolist()
+    assert codes.tolist() == expected_codes.tolist()
+    assert not np.shares_memory(codes, array)
+
+
+answers = st.lists(st.tuples(st.integers(0, 4), st.integers(0, 3), st.integers(0, 2)),
+                   min_size=1, max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(answers)
+def test_sort_order_sorts_by_task_worker_label(rows):
+    tasks, workers, labels = (np.array(c, dtype=np.int64) for c in zip(*rows))
+    order = sort_order(tasks, workers, labels, 4, 3)
+    got = list(zip(tasks, workers, labels)) if order is None else list(
+        zip(tasks[order], workers[order], labels[order]))
+    assert got == sorted(rows)
+    assert (order is None) == (rows == sorted(rows))
+
+
+def reference_policy(rows, policy):
+    """Python: keep every answer, or the first / last answer of each (task, worker) pair."""
+    if policy == "keep":
+        return sorted(rows)
+    chosen = {}
+    for row in rows:
+        if policy == "last" or (row[0], row[1]) not in chosen:
+            chosen[(row[0], row[1])] = row
+    return sorted(chosen.values())
+
+
+@settings(max_examples=200, deadline=None)
+@given(answers, st.sampled_from(["keep", "first", "last", "error"]))
+def test_duplicate_policies_match_python(rows, policy):
+    tasks, workers, labels = (list(c) for c in zip(*rows))
+    pairs = [(t, w) for t, w, _ in rows]
+    repeated = len(set(pairs)) < len(pairs)
+    if policy == "error" and repeated:
+        second = next(i for i, p in enumerate(pairs) if p in pairs[:i])
+        with pytest.raises(DatasetError, match=rf"answer {second}: worker {workers[second]!r} answered "
+                                               rf"task {tasks[second]!r} more than once"):
+            as_dataset((tasks, workers, labels), n_classes=3, duplicates=policy)
+        return
+    data = as_dataset((tasks, workers, labels), n_classes=3, duplicates=policy)
+    got = [(int(data.task_ids[t]), int(data.worker_ids[w]), int(l))
+           for t, w, l in zip(data.tasks, data.workers, data.labels)]
+    assert got == reference_policy(rows, "keep" if policy == "error" else policy)
+    assert data.n_duplicates == (len(pairs) - len(set(pairs)) if policy == "keep" else 0)
+
+
+def test_dataframe_and_array_inputs_stay_numeric_and_unchanged():
+    pd = pytest.importorskip("pandas")
+    tasks = np.array([3, 1, 1, 2])
+    frame = pd.DataFrame({"task": tasks, "worker": [0, 1, 0, 1], "label": [1, 0, 1, 1]})
+    data = as_dataset(frame)
+    assert data.task_ids.tolist() == [1, 2, 3] and data.tasks.tolist() == [0, 0, 1, 2]
+    assert tasks.tolist() == [3, 1, 1, 2] and tasks.flags.writeable
+    direct = CrowdDataset(tasks - 1, np.zeros(4, int), np.zeros(4, int), 2, [1, 2, 3], ["w"])
+    assert direct.tasks.tolist() == [0, 0, 1, 2] and tasks.flags.writeable
