@@ -175,12 +175,11 @@ def labels_from_proba(
 ) -> np.ndarray:
     """Argmax of each row; ties (within ``rtol``) broken by ``ties`` ("lowest" or "random").
 
-    numpy's row-wise reductions over a narrow (n, K) array are several times slower than
-    reductions over its contiguous (K, n) transpose, so the work is done there: each row's
-    near-maximal classes become a bit code, whose lowest set bit and bit count come from
-    lookup tables (K <= 16). Row ranges run on ``n_jobs`` threads; only rows that really
-    have a tie then draw random numbers, in row order, so the result never depends on
-    ``n_jobs``.
+    numpy's row-wise reductions over a narrow (n, K) array are slow, so the work goes column
+    by column: a running maximum, then each row's near-maximal classes as a bit code whose
+    lowest set bit and bit count come from lookup tables (K <= 16). Row ranges run on
+    ``n_jobs`` threads; only rows that really have a tie then draw random numbers, in row
+    order, so the result never depends on ``n_jobs``.
     """
     from crowdkit_core.blocks import map_row_ranges
 
@@ -191,10 +190,14 @@ def labels_from_proba(
     threshold = np.empty(n)
 
     def run(rows: slice) -> None:
-        columns = np.ascontiguousarray(proba[rows].T)
-        best = columns.max(axis=0) if columns.shape[1] else np.zeros(0)
-        threshold[rows] = best - rtol * np.abs(best)
-        labels[rows], n_tied[rows] = _lowest_and_count(columns >= threshold[rows])
+        part = proba[rows]
+        best = threshold[rows]
+        if part.shape[1]:
+            np.copyto(best, part[:, 0])
+            for j in range(1, part.shape[1]):
+                np.maximum(best, part[:, j], out=best)
+        best -= rtol * np.abs(best)  # now the threshold
+        labels[rows], n_tied[rows] = _lowest_and_count(part, best)
 
     map_row_ranges(run, n, n_jobs)
     if ties == "lowest":
@@ -207,20 +210,25 @@ def labels_from_proba(
     return labels
 
 
-def _lowest_and_count(near_best: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per column of a (K, n) boolean array: the first True row, and how many are True."""
-    k, n = near_best.shape
+def _lowest_and_count(proba: np.ndarray, threshold: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``proba``: the first column at or above ``threshold``, and how many are."""
+    n, k = proba.shape
+    hit = np.empty(n, dtype=bool)
     if k <= 16:
         code_type = np.uint8 if k <= 8 else np.uint16
         codes = np.zeros(n, dtype=code_type)
         for j in range(k):
-            codes |= near_best[j].view(np.uint8).astype(code_type, copy=False) << code_type(j)
+            np.greater_equal(proba[:, j], threshold, out=hit)
+            codes |= hit.view(np.uint8).astype(code_type, copy=False) << code_type(j)
         lowest, count = _bit_tables(k)
         return lowest.take(codes), count.take(codes)
     labels = np.zeros(n, dtype=np.int64)
+    count = np.zeros(n, dtype=np.int64)
     for j in range(k - 1, -1, -1):  # downwards, so the lowest tied label is written last
-        np.copyto(labels, j, where=near_best[j])
-    return labels, near_best.sum(axis=0)
+        np.greater_equal(proba[:, j], threshold, out=hit)
+        np.copyto(labels, j, where=hit)
+        count += hit
+    return labels, count
 
 
 @functools.lru_cache(maxsize=16)
