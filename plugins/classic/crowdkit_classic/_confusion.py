@@ -185,6 +185,8 @@ def e_step(
             totals = row_dot(ratios, prior_ratio)
             ratios /= totals[:, None]
         np.log(totals, out=log_totals[block.rows])
+        if totals.max() < RATIO_LIMIT:  # one reduction in the common case (NaN fails it too)
+            return
         overflow = np.flatnonzero(~(totals < RATIO_LIMIT))
         if overflow.size:
             exact = np.asarray(block.matrix[overflow] @ relative)
