@@ -158,7 +158,9 @@ def matmul_into(matrix: Any, dense: np.ndarray, out: np.ndarray) -> np.ndarray:
     """
     dense = np.ascontiguousarray(dense, dtype=np.float64)
     kernel = _csr_matvecs()
-    if kernel is not None and out.flags.c_contiguous and out.dtype == np.float64:
+    usable = (kernel is not None and out.flags.c_contiguous and out.dtype == np.float64
+              and matrix.data.dtype == np.float64 and matrix.indices.dtype == matrix.indptr.dtype)
+    if usable:
         out.fill(0.0)
         n_rows, n_cols = matrix.shape
         kernel(n_rows, n_cols, dense.shape[1], matrix.indptr, matrix.indices, matrix.data,

@@ -111,3 +111,13 @@ def test_map_row_ranges_covers_every_row_once(n_jobs):
 
     B.map_row_ranges(work, hits.size, n_jobs, min_rows=1000)
     assert (hits == 1).all()
+
+
+def test_matmul_into_falls_back_for_other_dtypes():
+    from scipy import sparse
+
+    matrix = sparse.csr_matrix(np.array([[1, 0, 2], [0, 3, 0]], dtype=np.float32))
+    dense = np.arange(6, dtype=np.float64).reshape(3, 2)
+    out = np.empty((2, 2))
+    B.matmul_into(matrix, dense, out)
+    assert np.array_equal(out, matrix.toarray() @ dense)
