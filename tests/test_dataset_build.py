@@ -83,3 +83,21 @@ def test_dataframe_and_array_inputs_stay_numeric_and_unchanged():
     assert tasks.tolist() == [3, 1, 1, 2] and tasks.flags.writeable
     direct = CrowdDataset(tasks - 1, np.zeros(4, int), np.zeros(4, int), 2, [1, 2, 3], ["w"])
     assert direct.tasks.tolist() == [0, 0, 1, 2] and tasks.flags.writeable
+
+
+@pytest.mark.parametrize("tasks", [
+    ["b", "a", 1, "1", None, "a"],          # mixed types and a missing id: ids compare as text
+    ["10", "9", "9", "100", "10", "9"],     # digit strings: numeric order
+    [3.5, 1.0, 1.0, 2.0, 3.5, 2.0],         # floats
+])
+def test_dataframe_columns_encode_like_plain_lists(tasks):
+    pd = pytest.importorskip("pandas")
+    workers = ["w1", "w2", "w1", "w2", "w1", "w3"]
+    labels = ["x", "y", "x", "y", "x", "y"]
+    frame = pd.DataFrame({"task": tasks, "worker": workers, "label": labels})
+    from_frame = as_dataset(frame)
+    from_lists = as_dataset((list(tasks), workers, labels))
+    assert from_frame.task_ids.tolist() == from_lists.task_ids.tolist()
+    for name in ("tasks", "workers", "labels"):
+        assert getattr(from_frame, name).tolist() == getattr(from_lists, name).tolist()
+    assert from_frame.label_names == from_lists.label_names == ("x", "y")

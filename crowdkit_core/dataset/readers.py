@@ -603,13 +603,22 @@ def read_task_list(path: str | os.PathLike[str], dataset: CrowdDataset) -> np.nd
     return mask
 
 
-def _column_values(column: Any) -> Sequence[Any]:
-    """A column's values as a numpy array when it has a numeric dtype (no Python objects),
-    else as a list."""
-    values = column.to_numpy() if hasattr(column, "to_numpy") else column
-    if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
-        return values
-    return list(values)
+def _column_values(column: Any) -> Sequence[Any] | EncodedColumn:
+    """A column's values without per-row Python objects where possible.
+
+    Integer columns stay numpy arrays; other pandas columns are factorised by pandas (a hash
+    table, much faster than sorting 1e6 strings) into an :class:`EncodedColumn`; anything
+    else becomes a list.
+    """
+    if getattr(getattr(column, "dtype", None), "kind", "") in ("i", "u"):
+        return np.asarray(column.to_numpy() if hasattr(column, "to_numpy") else column)
+    if type(column).__module__.startswith("pandas"):
+        import pandas as pd
+
+        codes, uniques = pd.factorize(column, use_na_sentinel=False)
+        if not pd.isna(uniques).any():  # missing values keep their own text (None, nan) below
+            return EncodedColumn(np.asarray(uniques.to_numpy(), dtype=object), codes)
+    return list(column.to_numpy() if hasattr(column, "to_numpy") else column)
 
 
 def as_dataset(data: Any, **kwargs: Any) -> CrowdDataset:
