@@ -101,3 +101,47 @@ def test_dataframe_columns_encode_like_plain_lists(tasks):
     for name in ("tasks", "workers", "labels"):
         assert getattr(from_frame, name).tolist() == getattr(from_lists, name).tolist()
     assert from_frame.label_names == from_lists.label_names == ("x", "y")
+
+
+cells = st.text(alphabet=st.sampled_from(list("ab1 0,\"é\t")), min_size=1, max_size=4)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(cells, cells, cells), min_size=1, max_size=20),
+       st.sampled_from([",", "\t"]), st.booleans())
+def test_arrow_and_python_csv_readers_agree(tmp_path_factory, rows, delimiter, blank_line):
+    """Where pyarrow accepts a file, it reads the same columns as the Python reader."""
+    pytest.importorskip("pyarrow")
+    import csv
+
+    from crowdkit_core.dataset import readers
+
+    path = tmp_path_factory.mktemp("csv") / ("answers.tsv" if delimiter == "\t" else "answers.csv")
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, delimiter=delimiter)
+        writer.writerow(["worker", "task", "label"])
+        for i, row in enumerate(rows):
+            writer.writerow(row)
+            if blank_line and i == 0:
+                handle.write("\r\n")
+    try:
+        expected = readers._read_answers_table_python(path, delimiter)
+    except DatasetError:
+        expected = None
+    fast = readers._read_answers_table_arrow(path, delimiter)
+    if fast is None:
+        return  # the Python reader handles (and, where needed, reports) this file
+    assert expected is not None
+    for got, want in zip(fast[:3], expected[:3]):
+        assert [got.values[c] for c in got.codes] == [want.values[c] for c in want.codes]
+
+
+def test_csv_reading_uses_arrow_when_clean(tmp_path, monkeypatch):
+    pytest.importorskip("pyarrow")
+    from crowdkit_core.dataset import load_dataset, readers
+
+    (tmp_path / "answers.csv").write_text("task,worker,label\n t1 ,w1,0\nt1,w2,1\n\nt2,w1,1\n")
+    monkeypatch.setattr(readers, "_read_answers_table_python",
+                        lambda *a: pytest.fail("the Python reader should not be needed"))
+    data = load_dataset(tmp_path / "answers.csv")
+    assert data.task_ids.tolist() == ["t1", "t2"] and data.n_answers == 3

@@ -244,6 +244,73 @@ def _data_rows(path: Path, delimiter: str):
 
 
 def _read_answers_table(path: Path, delimiter: str) -> tuple[Any, Any, Any, _Describe]:
+    """The task, worker and label columns of a CSV/TSV file, each as an EncodedColumn.
+
+    pyarrow's multithreaded reader is used when it is installed and the file is clean; any
+    problem (bad field count, empty value, encoding, quoting) sends the file through the
+    Python reader below, which names the offending line.
+    """
+    fast = _read_answers_table_arrow(path, delimiter)
+    if fast is not None:
+        return fast
+    return _read_answers_table_python(path, delimiter)
+
+
+def _table_describe(path: Path, delimiter: str) -> _Describe:
+    """Answer index -> "line N" of the file (scans it; only used for error messages)."""
+
+    def describe(i: int) -> str:
+        for n, (line, _) in enumerate(_data_rows(path, delimiter)):
+            if n == i:
+                return f"line {line}"
+        return f"answer {i + 1}"
+
+    return describe
+
+
+def _read_answers_table_arrow(path: Path, delimiter: str) -> tuple[Any, Any, Any, _Describe] | None:
+    """Read with pyarrow.csv, values as text (ids like 007 stay as written), trimmed; None
+    when pyarrow is missing or the file needs the Python reader's line-numbered checks."""
+    try:
+        import pyarrow as pa  # type: ignore[import-not-found]
+        import pyarrow.compute as pc  # type: ignore[import-not-found]
+        from pyarrow import csv as pacsv  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            header = next(csv.reader(handle, delimiter=delimiter), None)
+        if not header:
+            return None
+        columns = _find_columns(header, path)
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(column_names=[f"c{i}" for i in range(len(header))],
+                                           skip_rows=1),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter),
+            convert_options=pacsv.ConvertOptions(
+                column_types={f"c{i}": pa.string() for i in range(len(header))},
+                strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowException, UnicodeDecodeError, csv.Error, OSError, DatasetError):
+        return None
+    encoded = []
+    for position in columns:
+        values = pc.utf8_trim_whitespace(table.column(position)).combine_chunks()
+        if pc.any(pc.equal(pc.utf8_length(values), 0)).as_py():
+            return None  # an empty value: the Python reader reports its line
+        dictionary = pc.dictionary_encode(values)
+        encoded.append(EncodedColumn(
+            dictionary.dictionary.to_pylist(),
+            dictionary.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+        ))
+        del values, dictionary
+    del table
+    pa.default_memory_pool().release_unused()
+    return encoded[0], encoded[1], encoded[2], _table_describe(path, delimiter)
+
+
+def _read_answers_table_python(path: Path, delimiter: str) -> tuple[Any, Any, Any, _Describe]:
     indexes: list[dict[str, int]] = [{}, {}, {}]
     codes = [array("q"), array("q"), array("q")]
     try:
@@ -278,15 +345,9 @@ def _read_answers_table(path: Path, delimiter: str) -> tuple[Any, Any, Any, _Des
     except csv.Error as exc:
         raise DatasetError(f"{path}: malformed CSV ({exc})") from None
 
-    def describe(i: int) -> str:
-        for n, (line, _) in enumerate(_data_rows(path, delimiter)):
-            if n == i:
-                return f"line {line}"
-        return f"answer {i + 1}"
-
     encoded = [EncodedColumn(list(index), np.frombuffer(code, dtype=np.int64))
                for index, code in zip(indexes, codes)]
-    return encoded[0], encoded[1], encoded[2], describe
+    return encoded[0], encoded[1], encoded[2], _table_describe(path, delimiter)
 
 
 def _read_answers_parquet(path: Path) -> tuple[Any, Any, Any, _Describe]:
