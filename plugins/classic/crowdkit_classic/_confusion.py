@@ -98,7 +98,7 @@ def confusion_counts(
     stats = np.asarray(dataset.answer_matrix_t @ posteriors)  # row w*K + l, column true class
     if class_weights is not None:
         stats *= class_weights
-    return np.asarray(stats).reshape(dataset.n_workers, k, k).transpose(0, 2, 1)
+    return stats.reshape(dataset.n_workers, k, k).transpose(0, 2, 1)
 
 
 def column_sums(matrix: np.ndarray) -> np.ndarray:
@@ -110,13 +110,6 @@ def smoothed_distribution(counts: np.ndarray, smoothing: float) -> np.ndarray:
     """Normalise along the last axis after adding ``smoothing`` (floored at COUNT_FLOOR)."""
     counts = np.maximum(np.asarray(counts, dtype=np.float64) + smoothing, COUNT_FLOOR)
     return counts / counts.sum(axis=-1, keepdims=True)
-
-
-def log_joint(dataset: CrowdDataset, log_prior: np.ndarray, log_confusion: np.ndarray) -> np.ndarray:
-    """(n_tasks, K) ``log p(answers of task i, true class k)`` for per-worker confusions."""
-    scores = np.asarray(dataset.answer_matrix @ flat_log_confusion(log_confusion))
-    scores += log_prior
-    return scores
 
 
 def flat_log_confusion(log_confusion: np.ndarray) -> np.ndarray:
