@@ -66,9 +66,10 @@ def task_blocks(dataset: CrowdDataset, n_blocks: int) -> list[TaskBlock]:
     Blocks are cached on the dataset (keyed by ``n_blocks``) and share the matrix's
     ``indices`` and ``data`` arrays; only each block's small ``indptr`` is new.
     """
-    cache: dict[int, list[TaskBlock]] = dataset.__dict__.setdefault("_task_blocks", {})
-    if n_blocks in cache:
-        return cache[n_blocks]
+    return dataset.cached(("task_blocks", n_blocks), lambda: _cut_blocks(dataset, n_blocks))
+
+
+def _cut_blocks(dataset: CrowdDataset, n_blocks: int) -> list[TaskBlock]:
     from scipy import sparse
 
     matrix = dataset.answer_matrix
@@ -89,7 +90,6 @@ def task_blocks(dataset: CrowdDataset, n_blocks: int) -> list[TaskBlock]:
             part.indices = matrix.indices[first:last]
             part.data = matrix.data[first:last]
             blocks.append(TaskBlock(start, stop, part))
-    cache[n_blocks] = blocks
     return blocks
 
 

@@ -9,7 +9,7 @@ ever built; the sparse matrices below have one stored entry per answer.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, Literal, Sequence
+from typing import Any, Callable, Literal, Sequence, TypeVar
 
 import numpy as np
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
@@ -18,6 +18,7 @@ from crowdkit_core.errors import DatasetError
 
 DuplicatePolicy = Literal["keep", "first", "last", "error"]
 DUPLICATE_POLICIES: tuple[str, ...] = ("keep", "first", "last", "error")
+T = TypeVar("T")
 
 
 class Metadata(BaseModel):
@@ -65,6 +66,7 @@ class CrowdDataset:
         n_duplicates: int = 0,
         warnings: Sequence[str] = (),
         *,
+        inputs: Sequence[Any] = (),
         presorted: bool = False,
     ) -> None:
         tasks = np.asarray(tasks, dtype=np.int64)
@@ -108,6 +110,25 @@ class CrowdDataset:
         self.source = source
         self.n_duplicates = int(n_duplicates)
         self.warnings = tuple(warnings)
+        #: Every file read to build this dataset (answers, metadata, gold...), for provenance.
+        self.inputs: tuple[str, ...] = tuple(str(f) for f in inputs)
+        self._cache: dict[Any, Any] = {}
+
+    def cached(self, key: Any, build: Callable[[], T]) -> T:
+        """The value cached under ``key``, built by ``build()`` on first use.
+
+        Derived structures that other modules need (e.g. the engine's task blocks) live
+        here, owned by the dataset, instead of being written into its ``__dict__``.
+        """
+        try:
+            return self._cache[key]
+        except KeyError:
+            value = self._cache[key] = build()
+            return value
+
+    def has_cached(self, key: Any) -> bool:
+        """Whether :meth:`cached` already holds ``key``."""
+        return key in self._cache
 
     # -- construction helpers ------------------------------------------------------------
     @classmethod
@@ -241,7 +262,7 @@ class CrowdDataset:
             new_index[self.tasks[answer_keep]], self.workers[answer_keep],
             self.labels[answer_keep], self.n_classes, self.task_ids[keep_mask],
             self.worker_ids, self.label_names, self.name, self.metadata, gold, self.source,
-            self.n_duplicates, self.warnings,
+            self.n_duplicates, self.warnings, inputs=self.inputs,
         )
 
     def label_name(self, index: int) -> str:

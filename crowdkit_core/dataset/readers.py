@@ -127,8 +127,11 @@ def load_dataset(
         metadata_source=str(meta_file) if meta_file else None,
     )
     truth = next((folder / c for c in TRUTH_FILE_CANDIDATES if (folder / c).is_file()), None)
+    read = [answers] + ([meta_file] if meta_file else [])
     if truth is not None and root.is_dir():
         dataset.gold = read_gold(truth, dataset)
+        read.append(truth)
+    dataset.inputs = tuple(str(f) for f in read)
     return dataset
 
 
