@@ -3,7 +3,9 @@
 Each entry point in the ``crowdkit`` group names a module implementing one or more hooks of
 :mod:`crowdkit_core.hookspecs`. Built-in strategies are loaded exactly like third-party ones.
 A plugin that fails to import or register is recorded with its error (``crowd plugins``) and
-never stops the others. Two environment variables control loading:
+never stops the others. The core's own built-ins (:mod:`crowdkit_core.builtins`: the answers
+readers and the ``bundled:`` resolver) go through the same hooks but are always loaded. Two
+environment variables control loading of entry points:
 
 * ``CROWDKIT_DISABLE_PLUGINS``: comma-separated entry-point names to skip (``mv,ds``).
 * ``CROWDKIT_PLUGINS``: comma-separated distribution names; when set, only these load.
@@ -23,7 +25,9 @@ import pluggy
 
 from crowdkit_core import PROJECT_NAME, hookspecs
 from crowdkit_core.errors import PluginError, UnknownStrategyError
-from crowdkit_core.registry import DatasetInfo, StrategyInfo, normalize_name
+from crowdkit_core.registry import (
+    DatasetInfo, Info, ReaderInfo, ResolverInfo, StrategyInfo, normalize_name,
+)
 
 ENTRY_POINT_GROUP = PROJECT_NAME
 ENV_DISABLE = "CROWDKIT_DISABLE_PLUGINS"
@@ -52,6 +56,19 @@ class PluginStatus:
     error: str = ""
     strategies: list[str] = field(default_factory=list)
     datasets: list[str] = field(default_factory=list)
+    resolvers: list[str] = field(default_factory=list)
+    readers: list[str] = field(default_factory=list)
+    commands: list[str] = field(default_factory=list)
+
+    def provides(self) -> list[str]:
+        """Everything this plugin registered, for listings."""
+        return (self.strategies + self.datasets + [f"{r}:" for r in self.resolvers]
+                + self.readers + [f"crowd {c}" for c in self.commands])
+
+    def fail(self, message: str) -> None:
+        """Mark the plugin failed, keeping earlier messages."""
+        self.status = "error"
+        self.error = f"{self.error}; {message}" if self.error else message
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +80,9 @@ class PluginStatus:
             "error": self.error,
             "strategies": list(self.strategies),
             "datasets": list(self.datasets),
+            "resolvers": list(self.resolvers),
+            "readers": list(self.readers),
+            "commands": list(self.commands),
         }
 
 
@@ -98,6 +118,12 @@ class PluginRegistry:
         self.statuses: list[PluginStatus] = []
         self._strategies: dict[str, StrategyInfo] = {}
         self._datasets: dict[str, DatasetInfo] = {}
+        self._resolvers: dict[str, ResolverInfo] = {}
+        self._readers: dict[str, ReaderInfo] = {}
+        self._suffixes: dict[str, ReaderInfo] = {}
+        from crowdkit_core import __version__, builtins
+
+        self.add_plugin(builtins, "builtins", "crowdkit-core", __version__)
         if entry_points is None:
             entry_points = metadata.entry_points(group=ENTRY_POINT_GROUP)
         for ep in sorted(entry_points, key=_entry_point_sort_key):
@@ -151,16 +177,27 @@ class PluginRegistry:
             status.status = "error"
             status.error = f"unknown hook {unknown[0]!r}{hint}"
             return
-        self._call_hook("crowdkit_register_strategies", module, status, self._add_strategy)
-        self._call_hook("crowdkit_register_datasets", module, status, self._add_dataset)
+        for hook_name, add in self._REGISTRATION_HOOKS:
+            self._call_hook(hook_name, module, status, getattr(self, add))
+
+    _REGISTRATION_HOOKS = (
+        ("crowdkit_register_strategies", "_add_strategy"),
+        ("crowdkit_register_datasets", "_add_dataset"),
+        ("crowdkit_register_dataset_resolvers", "_add_resolver"),
+        ("crowdkit_register_readers", "_add_reader"),
+    )
+
+    def _impls(self, hook_name: str, module: Any | None = None) -> list[Any]:
+        """Implementations of a hook, in plugin load order, optionally of one module only."""
+        impls = getattr(self.pm.hook, hook_name).get_hookimpls()
+        order = {id(p): i for i, (_, p) in enumerate(self.pm.list_name_plugin())}
+        impls = [i for i in impls if module is None or i.plugin is module]
+        return sorted(impls, key=lambda i: order.get(id(i.plugin), 0))
 
     def _call_hook(
         self, hook_name: str, module: Any, status: PluginStatus, add: Callable[..., None]
     ) -> None:
-        caller = getattr(self.pm.hook, hook_name)
-        for impl in caller.get_hookimpls():
-            if impl.plugin is not module:
-                continue
+        for impl in self._impls(hook_name, module):
 
             def register(info: Any, _status: PluginStatus = status) -> None:
                 add(info, _status)
@@ -168,23 +205,18 @@ class PluginRegistry:
             try:
                 impl.function(**{arg: register for arg in impl.argnames})
             except Exception as exc:
-                status.status = "error"
-                message = f"{hook_name} failed: {type(exc).__name__}: {exc}"
-                status.error = f"{status.error}; {message}" if status.error else message
+                status.fail(f"{hook_name} failed: {type(exc).__name__}: {exc}")
 
-    def _claim(self, table: dict[str, Any], info: Any, status: PluginStatus, what: str) -> Any:
-        if not isinstance(info, (StrategyInfo, DatasetInfo)):
-            raise PluginError(f"register() expects a {what} description, got {type(info).__name__}")
-        info = type(info)(
-            **{**info.__dict__, "plugin": status.name, "distribution": status.distribution,
-               "distribution_version": status.version}
-        )
-        for name in info.aliases + (info.name,):
-            key = normalize_name(name)
-            owner = table.get(key)
+    def _claim(self, table: dict[str, Any], info: Any, status: PluginStatus, expected: type) -> Any:
+        if not isinstance(info, expected):
+            raise PluginError(
+                f"register() here expects a {expected.__name__}, got {type(info).__name__}")
+        info = info.with_origin(status.name, status.distribution, status.version)
+        for name in info.all_names:
+            owner = table.get(normalize_name(name))
             if owner is not None:
                 raise PluginError(
-                    f"{what} name {name!r} is already registered by plugin {owner.plugin!r} "
+                    f"{info.what} name {name!r} is already registered by plugin {owner.plugin!r} "
                     f"(distribution {owner.distribution or '?'!r}); plugin {status.name!r} "
                     f"(distribution {status.distribution or '?'!r}) claims it too. Uninstall one, "
                     f"or set {ENV_DISABLE}={status.name}"
@@ -194,24 +226,78 @@ class PluginRegistry:
         return info
 
     def _add_strategy(self, info: StrategyInfo, status: PluginStatus) -> None:
-        info = self._claim(self._strategies, info, status, "strategy")
+        info = self._claim(self._strategies, info, status, StrategyInfo)
         status.strategies.append(info.name)
 
     def _add_dataset(self, info: DatasetInfo, status: PluginStatus) -> None:
-        info = self._claim(self._datasets, info, status, "dataset")
+        info = self._claim(self._datasets, info, status, DatasetInfo)
         status.datasets.append(info.name)
 
-    # -- queries -------------------------------------------------------------------------
+    def _add_resolver(self, info: ResolverInfo, status: PluginStatus) -> None:
+        info = self._claim(self._resolvers, info, status, ResolverInfo)
+        status.resolvers.append(info.name)
+
+    def _add_reader(self, info: ReaderInfo, status: PluginStatus) -> None:
+        taken = [s for s in info.suffixes if s in self._suffixes]
+        if taken:
+            owner = self._suffixes[taken[0]]
+            raise PluginError(
+                f"answers format {taken[0]!r} is already read by {owner.name!r} (plugin "
+                f"{owner.plugin!r}); plugin {status.name!r} claims it too"
+            )
+        info = self._claim(self._readers, info, status, ReaderInfo)
+        for suffix in info.suffixes:
+            self._suffixes[suffix] = info
+        status.readers.append(info.name)
+
+    # -- commands ------------------------------------------------------------------------
+    def register_commands(self, app: Any) -> None:
+        """Let every loaded plugin add commands to ``app``; a failing or clashing one is
+        recorded on its status and leaves ``app`` as it was."""
+        for status in self.statuses:
+            if status.status != "loaded":
+                continue
+            module = self.pm.get_plugin(status.name)
+            for impl in self._impls("crowdkit_register_commands", module):
+                before = _command_names(app)
+                n_commands, n_groups = len(app.registered_commands), len(app.registered_groups)
+                try:
+                    impl.function(**{arg: app for arg in impl.argnames})
+                    added = _command_names(app)[len(before):]
+                    clash = sorted({n for n in added if n in before or added.count(n) > 1})
+                    if clash:
+                        raise PluginError(f"command {clash[0]!r} already exists")
+                except Exception as exc:
+                    del app.registered_commands[n_commands:]
+                    del app.registered_groups[n_groups:]
+                    status.fail(f"crowdkit_register_commands failed: {type(exc).__name__}: {exc}")
+                    continue
+                status.commands.extend(added)
+
+        # -- queries -------------------------------------------------------------------------
     def strategies(self, kind: str | None = None) -> list[StrategyInfo]:
         """Every registered strategy once, sorted by name."""
-        unique = {id(info): info for info in self._strategies.values()}
-        infos = [i for i in unique.values() if kind is None or i.kind == kind]
-        return sorted(infos, key=lambda i: i.name.lower())
+        return [i for i in _unique_sorted(self._strategies) if kind is None or i.kind == kind]
 
     def datasets(self) -> list[DatasetInfo]:
         """Every registered dataset installer once, sorted by name."""
-        unique = {id(info): info for info in self._datasets.values()}
-        return sorted(unique.values(), key=lambda i: i.name.lower())
+        return _unique_sorted(self._datasets)
+
+    def resolvers(self) -> list[ResolverInfo]:
+        """Every dataset-name resolver once, in plugin load order (the order bare names try)."""
+        return list({id(info): info for info in self._resolvers.values()}.values())
+
+    def get_resolver(self, prefix: str) -> ResolverInfo | None:
+        """The resolver of ``prefix`` (case-insensitive), or None."""
+        return self._resolvers.get(normalize_name(prefix))
+
+    def readers(self) -> list[ReaderInfo]:
+        """Every answers-file reader once, sorted by name."""
+        return _unique_sorted(self._readers)
+
+    def reader_for(self, suffix: str) -> ReaderInfo | None:
+        """The reader of files ending in ``suffix`` (``".csv"``), or None."""
+        return self._suffixes.get(suffix.lower())
 
     def get_strategy(self, name: str) -> StrategyInfo:
         """Look a strategy up by name or alias, case-insensitively."""
@@ -234,6 +320,22 @@ class PluginRegistry:
     def failures(self) -> list[PluginStatus]:
         """Plugins that failed to import or register."""
         return [s for s in self.statuses if s.status == "error"]
+
+
+def _unique_sorted(table: dict[str, Info]) -> list[Any]:
+    """Each info of a name table once (aliases point to the same info), sorted by name."""
+    unique = {id(info): info for info in table.values()}
+    return sorted(unique.values(), key=lambda i: i.name.lower())
+
+
+def _command_names(app: Any) -> list[str]:
+    """Names of the commands and groups of a Typer app, in registration order."""
+    names = []
+    for command in app.registered_commands:
+        names.append(command.name or command.callback.__name__.replace("_", "-"))
+    for group in app.registered_groups:
+        names.append(group.name or getattr(group.typer_instance.info, "name", None) or "")
+    return names
 
 
 def _entry_point_sort_key(ep: metadata.EntryPoint) -> tuple[int, str, str]:
