@@ -1,172 +1,51 @@
-"""The Aggregator interface, in scikit-learn style.
+"""The Aggregator interface: the aggregation kind of :class:`~crowdkit_core.estimator.Estimator`.
 
-``__init__`` only validates and stores parameters (one pydantic model, ``Params``); ``fit``
-learns from a dataset and returns ``self``; everything learnt lives in attributes ending in
-``_``. Subclasses implement :meth:`Aggregator._fit`, which must set ``proba_`` and may set
+Subclasses implement :meth:`Aggregator._fit`, which must set ``proba_`` and may set
 ``labels_`` (otherwise it is derived from ``proba_`` with the ``ties`` rule).
 """
 
 from __future__ import annotations
 
 import functools
-import time
-from abc import ABC, abstractmethod
-from typing import Any, Callable, ClassVar
+from typing import Any, ClassVar, Generic
 
 import numpy as np
 
-from crowdkit_core.dataset.model import CrowdDataset
-from crowdkit_core.errors import NotFittedError, SpecError
-from crowdkit_core.params import StrategyParams
+from crowdkit_core.estimator import Estimator, Output, P
 
-#: Called after each iteration of an iterative strategy with (iteration, objective).
-IterationCallback = Callable[[int, float], None]
+__all__ = ["Aggregator", "labels_from_proba", "normalize_rows", "softmax_rows"]
 
 
-class Aggregator(ABC):
+class Aggregator(Estimator[P], Generic[P]):
     """Base class of every aggregation strategy.
 
-    Fitted attributes common to all strategies:
-
-    * ``proba_``: (n_tasks, K) posterior or vote distribution, rows sum to 1.
-    * ``labels_``: (n_tasks,) hard labels; -1 means "no label" (only if ``can_abstain``).
-    * ``n_iter_`` / ``converged_``: iterations run and whether the tolerance was reached.
-    * ``history_``: objective value per iteration (log-likelihood for EM strategies).
-    * ``warnings_``: messages worth showing the user (e.g. too few answers per worker).
+    Fitted attributes common to all strategies: ``proba_`` (n_tasks, K) posterior or vote
+    distribution (rows sum to 1), ``labels_`` (n_tasks,) hard labels (-1 = no label, only
+    with the ``can_abstain`` tag), ``n_iter_`` / ``converged_`` / ``history_`` (iterations,
+    whether the tolerance was reached, objective per iteration) and ``warnings_``.
     """
 
-    #: pydantic model holding the parameters (subclass of StrategyParams).
-    Params: ClassVar[type[StrategyParams]] = StrategyParams
-    #: Display name, as registered.
-    name: ClassVar[str] = ""
-    #: Paper reference shown by ``crowd describe``.
-    reference: ClassVar[str] = ""
-    #: True when some tasks may get no label (-1), e.g. TwoThird.
-    can_abstain: ClassVar[bool] = False
-    #: Largest number of classes the model handles (KOS: 2); None means any K.
-    max_classes: ClassVar[int | None] = None
-    #: Conformance checks expected to fail, {check name: reason} (as sklearn's xfail tags).
-    conformance_xfail: ClassVar[dict[str, str]] = {}
-    #: Fitted attributes indexed by task (length n_tasks) that the CLI saves in a details file.
-    task_outputs: ClassVar[tuple[str, ...]] = ()
-    #: Fitted attributes indexed by worker (first axis n_workers) saved likewise.
-    worker_outputs: ClassVar[tuple[str, ...]] = ()
-    #: Fitted attributes holding task indices (e.g. tasks judged too hard), saved as id lists.
-    task_lists: ClassVar[tuple[str, ...]] = ()
+    kind: ClassVar[str] = "aggregation"
+    outputs = (
+        Output("proba_", "task", ("n_tasks", "K"),
+               "distribution over classes of each task (posterior or vote shares)", saved=False),
+        Output("labels_", "task", ("n_tasks",),
+               "hard label of each task (-1: no label, only for abstaining strategies)",
+               saved=False),
+    )
 
-    def __init__(self, **params: Any) -> None:
-        from crowdkit_core.spec import validate_params
-
-        self._params = validate_params(self.Params, params)
-        self._on_iteration: IterationCallback | None = None
-
-    # -- parameters ----------------------------------------------------------------------
-    @property
-    def params(self) -> StrategyParams:
-        """The validated, immutable parameter model."""
-        return self._params
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Parameters as a dict (scikit-learn convention)."""
-        return self._params.model_dump()
-
-    def set_params(self, **params: Any) -> "Aggregator":
-        """Change parameters; the result is validated again as a whole. Returns ``self``."""
-        from crowdkit_core.spec import validate_params
-
-        self._params = validate_params(self.Params, {**self._params.model_dump(), **params})
-        return self
-
-    @property
-    def spec(self) -> str:
-        """Canonical spec string, e.g. ``DS[max_iter=50]``."""
-        from crowdkit_core.spec import canonical_spec
-
-        return canonical_spec(self.name or type(self).__name__, self._params)
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self._params.non_default_items())
-        return f"{type(self).__name__}({args})"
-
-    def __getattr__(self, name: str) -> Any:
-        # Only reached when normal lookup fails: explain unfitted access clearly.
-        if name.endswith("_") and not name.startswith("_"):
-            raise NotFittedError(
-                f"{type(self).__name__}.{name} is not available: call fit(dataset) first"
-            )
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-
-    # -- fitting -------------------------------------------------------------------------
-    def fit(self, data: Any, *, on_iteration: IterationCallback | None = None) -> "Aggregator":
-        """Learn from ``data`` (a CrowdDataset or anything :func:`as_dataset` accepts)."""
-        from crowdkit_core.dataset.readers import as_dataset
-
-        dataset = as_dataset(data)
-        self._on_iteration = on_iteration
-        self.n_iter_ = 0
-        self.converged_ = True
-        self.history_: list[float] = []
-        self.warnings_: list[str] = []
-        self.n_tasks_ = dataset.n_tasks
-        self.n_classes_ = dataset.n_classes
-        start = time.perf_counter()
-        try:
-            self._fit(dataset)
-        finally:
-            self._on_iteration = None
+    def _finish_fit(self, dataset: Any) -> None:
         if "labels_" not in self.__dict__:
             self.labels_ = labels_from_proba(self.proba_, self.params.ties, self.rng(),
                                              n_jobs=getattr(self.params, "n_jobs", 1))
-        self.fit_seconds_ = time.perf_counter() - start
-        return self
 
-    @abstractmethod
-    def _fit(self, dataset: CrowdDataset) -> None:
-        """Fit on a validated dataset; set ``proba_`` (and optionally ``labels_``)."""
-
-    def details(self, task_ids: Any, worker_ids: Any) -> dict[str, Any]:
-        """Per-task and per-worker fitted attributes keyed by original ids (JSON-ready).
-
-        Uses :attr:`task_outputs` and :attr:`worker_outputs`; empty when neither is declared.
-        """
-        out: dict[str, Any] = {}
-        for group, names, ids in (("tasks", self.task_outputs, task_ids),
-                                  ("workers", self.worker_outputs, worker_ids)):
-            for name in names:
-                values = np.asarray(getattr(self, name))
-                out.setdefault(group, {})[name.rstrip("_")] = {
-                    str(key): value for key, value in zip(ids, values.tolist())
-                }
-        for name in self.task_lists:
-            indices = np.asarray(getattr(self, name), dtype=np.int64)
-            out.setdefault("task_lists", {})[name.rstrip("_")] = [str(task_ids[i]) for i in indices]
-        return out
-
-    def fit_predict(self, data: Any) -> np.ndarray:
+    def fit_predict(self, data: Any, **inputs: Any) -> np.ndarray:
         """Fit, then return ``labels_``."""
-        return self.fit(data).labels_
+        return self.fit(data, **inputs).labels_
 
-    def fit_predict_proba(self, data: Any) -> np.ndarray:
+    def fit_predict_proba(self, data: Any, **inputs: Any) -> np.ndarray:
         """Fit, then return ``proba_``."""
-        return self.fit(data).proba_
-
-    # -- helpers for subclasses ----------------------------------------------------------
-    def rng(self, stream: int = 0) -> np.random.Generator:
-        """A fresh generator from ``seed``; ``stream`` separates independent uses."""
-        return np.random.default_rng([self.params.seed, stream])
-
-    def _report(self, iteration: int, objective: float) -> None:
-        """Record one iteration: history, counter and the caller's progress callback."""
-        self.history_.append(float(objective))
-        self.n_iter_ = iteration
-        if self._on_iteration is not None:
-            self._on_iteration(iteration, float(objective))
-
-    @classmethod
-    def check_params_class(cls) -> None:
-        """Raise if ``Params`` is not a StrategyParams model (used by the conformance kit)."""
-        if not (isinstance(cls.Params, type) and issubclass(cls.Params, StrategyParams)):
-            raise SpecError(f"{cls.__name__}.Params must subclass crowdkit_core.params.StrategyParams")
+        return self.fit(data, **inputs).proba_
 
 
 def labels_from_proba(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import typing
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticUndefined
 
 
@@ -19,7 +19,8 @@ class StrategyParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
-    #: Display name of the strategy, used in error messages (set by subclasses).
+    #: Ignored (the strategy's name comes from its registration); declared so that plugins
+    #: written for crowdkit 0.1, which set it, still load.
     strategy_name: ClassVar[str] = ""
 
     ties: Literal["random", "lowest"] = Field(
@@ -32,6 +33,17 @@ class StrategyParams(BaseModel):
     seed: int = Field(
         0, ge=0, description="Seed of every random choice (tie-breaking, initialisation)."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _accept_n_iter(cls, data: Any) -> Any:
+        """``n_iter`` (crowd-kit's name) is accepted for ``max_iter``, the one crowdkit name."""
+        if isinstance(data, dict) and "n_iter" in data and "max_iter" in cls.model_fields \
+                and "n_iter" not in cls.model_fields:
+            data = dict(data)
+            value = data.pop("n_iter")
+            data.setdefault("max_iter", value)
+        return data
 
     def non_default_items(self) -> list[tuple[str, Any]]:
         """(name, value) pairs that differ from the defaults, in field order."""

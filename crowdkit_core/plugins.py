@@ -7,7 +7,8 @@ never stops the others. The core's own built-ins (:mod:`crowdkit_core.builtins`:
 readers and the ``bundled:`` resolver) go through the same hooks but are always loaded. Two
 environment variables control loading of entry points:
 
-* ``CROWDKIT_DISABLE_PLUGINS``: comma-separated entry-point names to skip (``mv,ds``).
+* ``CROWDKIT_DISABLE_PLUGINS``: comma-separated entry-point names to skip (``classic``), or
+  names of single strategies to leave out (``DS,GLAD``).
 * ``CROWDKIT_PLUGINS``: comma-separated distribution names; when set, only these load.
 """
 
@@ -59,11 +60,13 @@ class PluginStatus:
     resolvers: list[str] = field(default_factory=list)
     readers: list[str] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)
+    disabled: list[str] = field(default_factory=list)
 
     def provides(self) -> list[str]:
         """Everything this plugin registered, for listings."""
-        return (self.strategies + self.datasets + [f"{r}:" for r in self.resolvers]
-                + self.readers + [f"crowd {c}" for c in self.commands])
+        return (self.strategies + [f"{d} (disabled)" for d in self.disabled] + self.datasets
+                + [f"{r}:" for r in self.resolvers] + self.readers
+                + [f"crowd {c}" for c in self.commands])
 
     def fail(self, message: str) -> None:
         """Mark the plugin failed, keeping earlier messages."""
@@ -83,6 +86,7 @@ class PluginStatus:
             "resolvers": list(self.resolvers),
             "readers": list(self.readers),
             "commands": list(self.commands),
+            "disabled": list(self.disabled),
         }
 
 
@@ -121,6 +125,7 @@ class PluginRegistry:
         self._resolvers: dict[str, ResolverInfo] = {}
         self._readers: dict[str, ReaderInfo] = {}
         self._suffixes: dict[str, ReaderInfo] = {}
+        self._targets: dict[str, StrategyInfo] = {}  # class path -> info, disabled ones too
         from crowdkit_core import __version__, builtins
 
         self.add_plugin(builtins, "builtins", "crowdkit-core", __version__)
@@ -226,7 +231,13 @@ class PluginRegistry:
         return info
 
     def _add_strategy(self, info: StrategyInfo, status: PluginStatus) -> None:
+        disabled = {normalize_name(d) for d in self._disabled}
+        if isinstance(info, StrategyInfo) and disabled & {normalize_name(n) for n in info.all_names}:
+            self._targets.setdefault(info.target, info)
+            status.disabled.append(info.name)
+            return
         info = self._claim(self._strategies, info, status, StrategyInfo)
+        self._targets[info.target] = info
         status.strategies.append(info.name)
 
     def _add_dataset(self, info: DatasetInfo, status: PluginStatus) -> None:
@@ -298,6 +309,10 @@ class PluginRegistry:
     def reader_for(self, suffix: str) -> ReaderInfo | None:
         """The reader of files ending in ``suffix`` (``".csv"``), or None."""
         return self._suffixes.get(suffix.lower())
+
+    def strategy_for_class(self, cls: type) -> StrategyInfo | None:
+        """The registration whose target is ``cls`` (also when disabled), or None."""
+        return self._targets.get(f"{cls.__module__}:{cls.__qualname__}")
 
     def get_strategy(self, name: str) -> StrategyInfo:
         """Look a strategy up by name or alias, case-insensitively."""

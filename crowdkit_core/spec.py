@@ -216,17 +216,22 @@ def validate_params(
     params_model: type["StrategyParams"],
     values: dict[str, Any],
     parsed: ParsedSpec | None = None,
+    owner: str = "",
 ) -> "StrategyParams":
-    """Validate raw values against a strategy's parameter model, with caret errors."""
+    """Validate raw values against a strategy's parameter model, with caret errors.
+
+    ``owner`` names the strategy in messages (default: the model's class name).
+    """
     from pydantic import ValidationError
 
     try:
         return params_model.model_validate(values)
     except ValidationError as exc:
-        raise SpecError(_describe_validation_error(params_model, exc, parsed)) from None
+        raise SpecError(_describe_validation_error(params_model, exc, parsed, owner)) from None
 
 
-def _describe_validation_error(params_model: Any, exc: Any, parsed: ParsedSpec | None) -> str:
+def _describe_validation_error(params_model: Any, exc: Any, parsed: ParsedSpec | None,
+                               owner: str = "") -> str:
     fields = list(params_model.model_fields)
     messages = []
     first_span = None
@@ -245,7 +250,7 @@ def _describe_validation_error(params_model: Any, exc: Any, parsed: ParsedSpec |
         messages.append(msg)
         if first_span is None and span is not None:
             first_span = span
-    strategy = getattr(params_model, "strategy_name", "") or params_model.__name__
+    strategy = owner or params_model.__name__
     message = f"invalid parameters for {strategy}: " + "; ".join(messages)
     if parsed is not None and first_span is not None:
         return caret_message(parsed.text, first_span, message)
@@ -304,5 +309,5 @@ def resolve_spec(
     for key, value in (extra or {}).items():
         if key in cls.Params.model_fields and key not in values:
             values[key] = value
-    params = validate_params(cls.Params, values, parsed)
+    params = validate_params(cls.Params, values, parsed, owner=info.name)
     return ResolvedSpec(info, cls, params)

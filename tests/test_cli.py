@@ -43,8 +43,11 @@ def test_describe(cli):
 
 def test_plugins(cli):
     rows = json.loads(cli("plugins", "--json").stdout)
-    mv = next(r for r in rows if r["name"] == "mv")
-    assert mv["status"] == "loaded" and mv["strategies"] == ["MV"] and mv["distribution"] == "crowdkit-classic"
+    classic = next(r for r in rows if r["name"] == "classic")
+    assert classic["status"] == "loaded" and classic["distribution"] == "crowdkit-classic"
+    assert {"MV", "DS", "GLAD"} <= set(classic["strategies"])
+    builtins = next(r for r in rows if r["name"] == "builtins")
+    assert builtins["resolvers"] == ["bundled"] and "csv" in builtins["readers"]
 
 
 def test_validate_bundled(cli):

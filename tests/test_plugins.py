@@ -44,7 +44,7 @@ def test_builtins_come_through_entry_points():
     names = {s.name for s in registry.strategies()}
     assert {"MV", "NaiveSoft"} <= names
     mv = registry.get_strategy("majority_voting")
-    assert mv.plugin == "mv" and mv.distribution == "crowdkit-classic"
+    assert mv.plugin == "classic" and mv.distribution == "crowdkit-classic"
 
 
 def test_import_failure_is_reported_not_fatal():
@@ -104,9 +104,14 @@ def test_register_rejects_non_info():
 
 def test_disable_and_allow_list_env():
     eps = list(metadata.entry_points(group="crowdkit"))
-    disabled = PluginRegistry(environ={"CROWDKIT_DISABLE_PLUGINS": "mv, naive_soft"})
-    assert {s.name: s.status for s in disabled.statuses}["mv"] == "disabled"
-    assert "MV" not in {s.name for s in disabled.strategies()}
+    disabled = PluginRegistry(environ={"CROWDKIT_DISABLE_PLUGINS": "MV, naive_soft"})
+    classic = {s.name: s for s in disabled.statuses}["classic"]
+    assert classic.status == "loaded" and classic.disabled == ["MV", "NaiveSoft"]
+    names = {s.name for s in disabled.strategies()}
+    assert "MV" not in names and "NaiveSoft" not in names and "DS" in names
+    whole = PluginRegistry(environ={"CROWDKIT_DISABLE_PLUGINS": "classic"})
+    assert {s.name: s.status for s in whole.statuses}["classic"] == "disabled"
+    assert not whole.strategies()
     allowed = PluginRegistry(environ={"CROWDKIT_PLUGINS": "some-other-dist"})
     from_entry_points = [s for s in allowed.statuses if s.name != "builtins"]
     assert all(s.status == "not-allowed" for s in from_entry_points) and len(from_entry_points) == len(eps)

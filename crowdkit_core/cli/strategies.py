@@ -24,12 +24,16 @@ def _matches(pattern: str | None, names: tuple[str, ...], summary: str) -> bool:
 @handle_user_errors
 def list_strategies(
     pattern: Annotated[Optional[str], typer.Argument(help="Show only strategies whose name, alias or summary matches (glob or substring).")] = None,
-    kind: Annotated[Optional[str], typer.Option(help="Only this kind (aggregation, identification, deep).")] = None,
+    kind: Annotated[Optional[str], typer.Option(help="Only this kind: aggregation, identification or trainer.")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List installed strategies, with aliases and the plugin that provides each."""
+    """List installed strategies by kind, with aliases and the distribution providing each."""
+    from crowdkit_core.errors import SpecError
     from crowdkit_core.plugins import get_registry
+    from crowdkit_core.registry import KINDS
 
+    if kind is not None and kind not in KINDS:
+        raise SpecError(f"--kind {kind!r} is not a strategy kind; use one of {', '.join(KINDS)}")
     registry = get_registry()
     warn_plugin_failures(registry)
     infos = [i for i in registry.strategies(kind) if _matches(pattern, i.all_names, i.summary)]
@@ -40,14 +44,23 @@ def list_strategies(
             for i in infos
         ])
         return
-    table = Table(title="Strategies", title_justify="left")
-    for column in ("name", "aliases", "kind", "summary", "distribution"):
-        table.add_column(column, overflow="fold")
-    for i in infos:
-        table.add_row(i.name, ", ".join(i.aliases), i.kind, i.summary, i.distribution)
-    stdout.print(table)
+    wide = stdout.width >= 110
+    for group in KINDS:
+        members = [i for i in infos if i.kind == group]
+        if not members:
+            continue
+        table = Table(title=f"{group.capitalize()} strategies", title_justify="left", expand=False)
+        table.add_column("name", no_wrap=True)
+        table.add_column("aliases", no_wrap=True, overflow="ellipsis", max_width=24 if wide else 18)
+        table.add_column("summary", no_wrap=True, overflow="ellipsis", ratio=1)
+        if wide:
+            table.add_column("distribution", no_wrap=True)
+        for i in members:
+            row = [i.name, ", ".join(i.aliases), i.summary] + ([i.distribution] if wide else [])
+            table.add_row(*row)
+        stdout.print(table)
     if not infos:
-        stdout.print("No strategy matches." if pattern else "No strategy installed: pip install crowdkit-classic")
+        stdout.print("No strategy matches." if pattern or kind else "No strategy installed: pip install crowdkit-classic")
 
 
 @handle_user_errors
@@ -56,8 +69,12 @@ def describe(
     as_json: JsonOption = False,
 ) -> None:
     """Show a strategy's parameters (name, type, default, constraint, description) and reference."""
+    from rich.markup import escape
+
+    from crowdkit_core.estimator import describe_outputs
     from crowdkit_core.params import describe_parameters
     from crowdkit_core.plugins import get_registry
+    from crowdkit_core.registry import kind_command
     from crowdkit_core.spec import parse_spec, resolve_spec
 
     registry = get_registry()
@@ -71,22 +88,29 @@ def describe(
             "name": info.name, "aliases": list(info.aliases), "summary": info.summary,
             "reference": cls.reference or info.reference, "plugin": info.plugin,
             "distribution": info.distribution, "version": info.distribution_version,
-            "parameters": rows, "json_schema": cls.Params.model_json_schema(), "doc": doc,
+            "kind": info.kind, "parameters": rows, "outputs": describe_outputs(cls),
+            "json_schema": cls.Params.model_json_schema(), "doc": doc,
         })
         return
-    stdout.print(f"[bold]{info.name}[/bold]  {info.summary}")
+    stdout.print(f"[bold]{escape(info.name)}[/bold]  {escape(info.summary)}")
     if info.aliases:
-        stdout.print(f"Aliases: {', '.join(info.aliases)}")
-    stdout.print(f"Reference: {cls.reference or info.reference or '-'}")
-    stdout.print(f"Plugin: {info.plugin} ({info.distribution} {info.distribution_version})")
+        stdout.print(f"Aliases: {escape(', '.join(info.aliases))}")
+    stdout.print(f"Kind: {info.kind} (run with `{kind_command(info.kind)}`)")
+    stdout.print(f"Reference: {escape(cls.reference or info.reference or '-')}")
+    stdout.print(f"Plugin: {escape(info.plugin)} ({escape(info.distribution)} {info.distribution_version})")
     if doc:
         stdout.print(doc, markup=False)
-    table = Table(title="Parameters", title_justify="left")
-    for column in ("name", "type", "default", "constraint", "description"):
-        table.add_column(column, overflow="fold")
+    stdout.print("\n[bold]Parameters[/bold]")
     for row in rows:
-        table.add_row(*(row[c] for c in ("name", "type", "default", "constraint", "description")))
-    stdout.print(table)
+        facts = [row["type"], f"default {row['default']}"] + ([row["constraint"]] if row["constraint"] else [])
+        stdout.print(f"  [bold]{escape(row['name'])}[/bold] ({escape('; '.join(facts))})")
+        stdout.print(f"      {escape(row['description'])}", markup=True)
+    outputs = describe_outputs(cls)
+    if outputs:
+        stdout.print("\n[bold]Fitted outputs[/bold]")
+        for out in outputs:
+            stdout.print(f"  [bold]{escape(out['name'])}[/bold] ({escape(out['axis'])}, shape {escape(out['shape'])})")
+            stdout.print(f"      {escape(out['meaning'])}")
 
 
 @handle_user_errors
@@ -98,12 +122,22 @@ def plugins(as_json: JsonOption = False) -> None:
     if as_json:
         print_json([s.as_dict() for s in registry.statuses])
         return
+    from rich.markup import escape
+
+    wide = stdout.width >= 110
     table = Table(title="Plugins", title_justify="left")
-    for column in ("plugin", "distribution", "version", "status", "provides", "error"):
-        table.add_column(column, overflow="fold")
+    table.add_column("plugin", no_wrap=True)
+    table.add_column("distribution", no_wrap=True, overflow="ellipsis", max_width=30 if wide else 20)
+    if wide:
+        table.add_column("version", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("provides", no_wrap=True, overflow="ellipsis", ratio=1)
     for s in registry.statuses:
         colour = {"loaded": "green", "error": "red"}.get(s.status, "yellow")
-        table.add_row(s.name, s.distribution, s.version, f"[{colour}]{s.status}[/{colour}]",
-                      ", ".join(s.strategies + s.datasets), s.error)
+        row = [escape(s.name), escape(s.distribution)] + ([s.version] if wide else [])
+        table.add_row(*row, f"[{colour}]{s.status}[/{colour}]", escape(", ".join(s.provides())))
     stdout.print(table)
+    for s in registry.statuses:
+        if s.error:
+            stdout.print(f"{s.name}: {s.error}", markup=False)
     stdout.print(f"Disable plugins with {ENV_DISABLE}=name1,name2; load only some distributions with {ENV_ALLOW}=dist1,dist2.")

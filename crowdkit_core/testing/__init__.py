@@ -9,7 +9,7 @@ Use it in a plugin's own test suite::
     def test_conformance(strategy, check):
         check(strategy)
 
-A strategy may declare checks it is known to fail in ``conformance_xfail`` ({name: reason});
+A strategy may declare checks it is known to fail in ``tags.xfail`` ({name: reason});
 they are reported as expected failures, never silently skipped.
 """
 
@@ -59,7 +59,7 @@ def simulate_dataset(
 
 def _k(cls: type[Aggregator], k: int) -> int:
     """``k`` classes, or fewer when the strategy supports only ``max_classes``."""
-    return min(k, cls.max_classes) if cls.max_classes else k
+    return min(k, cls.tags.max_classes) if cls.tags.max_classes else k
 
 
 def _rows(data: CrowdDataset) -> tuple[list, list, list]:
@@ -209,9 +209,9 @@ def check_fit_outputs(cls: type[Aggregator]) -> None:
     assert np.isfinite(proba).all() and (proba >= -1e-12).all(), "proba_ must be finite and >= 0"
     assert np.allclose(proba.sum(axis=1), 1.0, atol=1e-8), "proba_ rows must sum to 1"
     assert labels.shape == (data.n_tasks,), f"labels_ shape {labels.shape}"
-    low = -1 if cls.can_abstain else 0
+    low = -1 if cls.tags.can_abstain else 0
     assert labels.min() >= low and labels.max() < data.n_classes, "labels_ out of range"
-    if not cls.can_abstain:
+    if not cls.tags.can_abstain:
         assert (labels >= 0).all(), "every task must get a label"
     assert np.array_equal(cls().fit_predict(data), labels)
     assert np.allclose(cls().fit_predict_proba(data), proba)
@@ -317,7 +317,7 @@ def check_strategy(cls: type[Aggregator]) -> None:
         try:
             check(cls)
         except Exception as exc:
-            if name not in cls.conformance_xfail:
+            if name not in cls.tags.xfail:
                 failures.append(f"{name}: {type(exc).__name__}: {exc}")
     if failures:
         raise AssertionError(f"{cls.__name__} fails conformance checks:\n" + "\n".join(failures))
@@ -331,7 +331,7 @@ def parametrize_with_checks(classes: Iterable[type[Aggregator]]) -> Any:
     for cls in classes:
         for name, check in strategy_checks(cls):
             marks = []
-            if name in cls.conformance_xfail:
-                marks.append(pytest.mark.xfail(reason=cls.conformance_xfail[name], strict=True))
+            if name in cls.tags.xfail:
+                marks.append(pytest.mark.xfail(reason=cls.tags.xfail[name], strict=True))
             params.append(pytest.param(cls, check, id=f"{cls.__name__}-{name}", marks=marks))
     return pytest.mark.parametrize("strategy, check", params)

@@ -13,7 +13,7 @@ dataset's answer matrix, so an E-step and an M-step are each a sum over task par
 
 from __future__ import annotations
 
-from typing import ClassVar, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 from pydantic import Field
@@ -23,6 +23,7 @@ from crowdkit_core.blocks import (
     TaskBlock, block_count, map_blocks, matmul_into, task_blocks,
 )
 from crowdkit_core.dataset import CrowdDataset
+from crowdkit_core.estimator import Output, Tags
 
 from crowdkit_classic._em import (
     EMParams, InitName, has_converged, initial_posteriors,
@@ -243,7 +244,13 @@ class ConfusionEM(Aggregator):
     """
 
     Params = ConfusionParams
-    worker_outputs: ClassVar[tuple[str, ...]] = ("confusion_matrices_",)
+    outputs = (
+        Output("confusion_matrices_", "worker", ("n_workers", "K", "K"),
+               "confusion matrix of each worker [worker, true class, answered label]"),
+        Output("priors_", "dataset", ("K",), "class priors"),
+        Output("log_likelihood_", "dataset", (), "marginal log-likelihood at the end of EM"),
+    )
+    tags = Tags(iterative=True, engines=("threads",))
 
     def _m_step(
         self, dataset: CrowdDataset, counts: np.ndarray, class_totals: np.ndarray,

@@ -67,7 +67,7 @@ def vote_labels(scores: np.ndarray, ties: str, rng: np.random.Generator) -> np.n
 class IterativeVoteParams(StrategyParams):
     """Iteration cap and stopping rule of the iterative weighted votes (IWMV, ZBS)."""
 
-    n_iter: int = Field(100, ge=1, description="Maximum number of re-weighting iterations.")
+    max_iter: int = Field(100, ge=1, description="Maximum number of re-weighting iterations.")
     tol: float = Field(
         0.0, ge=0.0, le=1.0,
         description="Stop when at most this share of task labels changed between two "
@@ -77,7 +77,7 @@ class IterativeVoteParams(StrategyParams):
 
 def iterate_weighted_vote(
     model: Any, dataset: CrowdDataset, update: Callable[[int, np.ndarray, np.ndarray], np.ndarray],
-    weights: np.ndarray, n_iter: int, tol: float, weights_tol: float | None = None,
+    weights: np.ndarray, max_iter: int, tol: float, weights_tol: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Alternate weighted vote and weight update until the labels settle.
 
@@ -91,7 +91,7 @@ def iterate_weighted_vote(
     scores = weighted_scores(dataset, weights, cells)
     labels = vote_labels(scores, params.ties, model.rng(1))
     model.converged_ = False
-    for iteration in range(1, n_iter + 1):
+    for iteration in range(1, max_iter + 1):
         new_weights = update(iteration, labels, weights)
         scores = weighted_scores(dataset, new_weights, cells)
         new_labels = vote_labels(scores, params.ties, model.rng(1))

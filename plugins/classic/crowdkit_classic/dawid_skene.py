@@ -20,9 +20,6 @@ from crowdkit_classic._confusion import (
 class DSParams(ConfusionParams):
     """DS parameters: EM control (max_iter, tol, init), smoothing, few-answers warning."""
 
-    strategy_name = "DS"
-
-
 class DawidSkene(ConfusionEM):
     """Dawid-Skene: worker ``w`` answers ``l`` for true class ``k`` with ``pi_w[k, l]``.
 
@@ -37,8 +34,6 @@ class DawidSkene(ConfusionEM):
     """
 
     Params = DSParams
-    name = "DS"
-    worker_outputs = ("confusion_matrices_",)
     reference = (
         "Dawid & Skene, Maximum likelihood estimation of observer error-rates using the EM "
         "algorithm, Applied Statistics 28(1):20-28, 1979"

@@ -10,7 +10,7 @@ confusion matrices ``lambda``. Every statistic is a sparse product with the answ
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -18,6 +18,7 @@ from scipy import special, stats
 
 from crowdkit_core.aggregator import Aggregator, normalize_rows
 from crowdkit_core.dataset import CrowdDataset
+from crowdkit_core.estimator import Output, Tags
 
 from crowdkit_classic._confusion import (
     ParallelEMParams, confusion_counts, e_step, smoothed_distribution,
@@ -27,8 +28,6 @@ from crowdkit_classic._em import has_converged, initial_posteriors, softmax_log_
 
 class DSWCParams(ParallelEMParams):
     """DSWC parameters: number of clusters, restarts, EM control and smoothing."""
-
-    strategy_name = "DSWC"
 
     n_clusters: int = Field(
         2, ge=1,
@@ -64,13 +63,25 @@ class DSWC(Aggregator):
     """
 
     Params = DSWCParams
-    name = "DSWC"
-    worker_outputs = ("clusters_",)
     reference = (
         "Imamura, Sato & Sugiyama, Analysis of minimax error rate for crowdsourcing and its "
         "application to worker clustering model, ICML 2018 (PMLR 80:2147-2156)"
     )
-    worker_outputs: ClassVar[tuple[str, ...]] = ("clusters_", "cluster_proba_")
+    outputs = (
+        Output('clusters_', 'worker', ('n_workers',),
+               'most likely cluster of each worker'),
+        Output('cluster_proba_', 'worker', ('n_workers', 'L'),
+               'cluster membership probabilities of each worker'),
+        Output('confusion_matrices_', 'dataset', ('L', 'K', 'K'),
+               'confusion matrix of each cluster [cluster, true, answered]'),
+        Output('priors_', 'dataset', ('K',),
+               'class priors'),
+        Output('cluster_priors_', 'dataset', ('L',),
+               'share of workers in each cluster'),
+        Output('elbo_', 'dataset', (),
+               'evidence lower bound at the end'),
+    )
+    tags = Tags(iterative=True)
 
     def _fit(self, dataset: CrowdDataset) -> None:
         p = self.params

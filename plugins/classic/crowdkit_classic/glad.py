@@ -20,6 +20,7 @@ from scipy import optimize
 
 from crowdkit_core.aggregator import Aggregator
 from crowdkit_core.dataset import CrowdDataset
+from crowdkit_core.estimator import Output, Tags
 
 from crowdkit_classic._em import (
     EMParams, has_converged, initial_posteriors, one_coin_posteriors, task_label_index,
@@ -31,8 +32,6 @@ LOG_BETA_BOUND = 15.0
 
 class GLADParams(EMParams):
     """GLAD parameters: EM control, Gaussian priors and the inner optimiser budget."""
-
-    strategy_name = "GLAD"
 
     alpha_prior_mean: float = Field(
         1.0, description="Mean of the Gaussian prior on each worker ability alpha (and its "
@@ -188,13 +187,21 @@ class GLAD(Aggregator):
     """
 
     Params = GLADParams
-    name = "GLAD"
     reference = (
         "Whitehill, Ruvolo, Wu, Bergsma, Movellan. Whose vote should count more: optimal "
         "integration of labels from labelers of unknown expertise. NeurIPS 2009"
     )
-    task_outputs = ("betas_",)
-    worker_outputs = ("alphas_",)
+    outputs = (
+        Output('alphas_', 'worker', ('n_workers',),
+               'ability of each worker (negative: adversarial)'),
+        Output('betas_', 'task', ('n_tasks',),
+               'easiness 1/difficulty of each task (> 0)'),
+        Output('priors_', 'dataset', ('K',),
+               'class priors'),
+        Output('log_likelihood_', 'dataset', (),
+               'log-posterior objective at the end of EM'),
+    )
+    tags = Tags(iterative=True)
 
     def _fit(self, dataset: CrowdDataset) -> None:
         p: Any = self.params

@@ -6,6 +6,7 @@ import numpy as np
 
 from crowdkit_core.aggregator import Aggregator, softmax_rows
 from crowdkit_core.dataset import CrowdDataset
+from crowdkit_core.estimator import Output, Tags
 
 from crowdkit_classic._weighted_vote import (
     IterativeVoteParams, iterate_weighted_vote, worker_agreement,
@@ -14,9 +15,6 @@ from crowdkit_classic._weighted_vote import (
 
 class IWMVParams(IterativeVoteParams):
     """Iteration cap and label-change tolerance."""
-
-    strategy_name = "IWMV"
-
 
 class IWMV(Aggregator):
     """Alternate a weighted vote and the weights ``v_j = K * acc_j - 1``.
@@ -33,10 +31,15 @@ class IWMV(Aggregator):
     """
 
     Params = IWMVParams
-    name = "IWMV"
-    worker_outputs = ("weights_",)
     reference = ("Li & Yu, 'Error rate bounds and iterative weighted majority voting for "
                  "crowdsourcing', arXiv:1411.4086 (2014), Algorithm 1")
+    outputs = (
+        Output('weights_', 'worker', ('n_workers',),
+               'final weight v_j = K acc_j - 1 of each worker'),
+        Output('accuracy_', 'worker', ('n_workers',),
+               "share of each worker's answers equal to the labels"),
+    )
+    tags = Tags(iterative=True)
 
     def _fit(self, dataset: CrowdDataset) -> None:
         k = dataset.n_classes
@@ -45,7 +48,7 @@ class IWMV(Aggregator):
             return k * worker_agreement(dataset, labels) - 1.0
 
         labels, weights, scores = iterate_weighted_vote(
-            self, dataset, update, np.ones(dataset.n_workers), self.params.n_iter,
+            self, dataset, update, np.ones(dataset.n_workers), self.params.max_iter,
             self.params.tol)
         self.weights_ = weights
         self.accuracy_ = worker_agreement(dataset, labels)

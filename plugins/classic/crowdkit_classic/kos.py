@@ -8,19 +8,18 @@ from pydantic import Field
 from crowdkit_core.aggregator import Aggregator
 from crowdkit_core.dataset import CrowdDataset
 from crowdkit_core.errors import DatasetError
+from crowdkit_core.estimator import Output, Tags
 from crowdkit_core.params import StrategyParams
 
 
 class KOSParams(StrategyParams):
     """Iteration cap and the stopping tolerance on the (rescaled) worker messages."""
 
-    strategy_name = "KOS"
-
-    n_iter: int = Field(100, ge=1, description="Maximum number of message-passing rounds.")
+    max_iter: int = Field(100, ge=1, description="Maximum number of message-passing rounds.")
     tol: float = Field(
         1e-7, ge=0.0,
         description="Stop when the worker messages, rescaled to unit root-mean-square, move "
-                    "by at most tol (0 runs all n_iter rounds).")
+                    "by at most tol (0 runs all max_iter rounds).")
 
 
 class KOS(Aggregator):
@@ -42,11 +41,15 @@ class KOS(Aggregator):
     """
 
     Params = KOSParams
-    name = "KOS"
-    worker_outputs = ("skills_",)
     reference = ("Karger, Oh & Shah, 'Iterative learning for reliable crowdsourcing systems', "
                  "NeurIPS 2011; crowd-kit KOS")
-    max_classes = 2
+    outputs = (
+        Output('skills_', 'worker', ('n_workers',),
+               'mean outgoing message of each worker (estimated reliability, rescaled)'),
+        Output('task_scores_', 'task', ('n_tasks',),
+               'score x_i of each task (> 0 favours class 1)'),
+    )
+    tags = Tags(max_classes=2, iterative=True)
 
     def _fit(self, dataset: CrowdDataset) -> None:
         if dataset.n_classes != 2:
@@ -59,7 +62,7 @@ class KOS(Aggregator):
         y = self.rng(1).normal(1.0, 1.0, size=tasks.size)
         y /= _rms(y)
         self.converged_ = False
-        for iteration in range(1, self.params.n_iter + 1):
+        for iteration in range(1, self.params.max_iter + 1):
             x = task_messages(tasks, sign, y, n_tasks)
             new_y = worker_messages(workers, sign, x, n_workers)
             new_y /= _rms(new_y)

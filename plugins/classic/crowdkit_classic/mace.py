@@ -19,6 +19,7 @@ from scipy.special import digamma
 
 from crowdkit_core.aggregator import Aggregator, normalize_rows
 from crowdkit_core.dataset import CrowdDataset
+from crowdkit_core.estimator import Output, Tags
 from crowdkit_core.params import StrategyParams
 
 from crowdkit_classic._em import has_converged, one_coin_posteriors, task_label_index
@@ -29,8 +30,6 @@ TINY = 1e-300
 
 class MACEParams(StrategyParams):
     """MACE parameters; defaults are those of the reference implementation and crowd-kit."""
-
-    strategy_name = "MACE"
 
     method: Literal["vb", "em"] = Field(
         "vb", description="'vb': variational Bayes with Beta and Dirichlet priors (the "
@@ -122,17 +121,27 @@ class MACE(Aggregator):
     """
 
     Params = MACEParams
-    name = "MACE"
     reference = (
         "Hovy, Berg-Kirkpatrick, Vaswani, Hovy. Learning whom to trust with MACE. NAACL-HLT 2013"
     )
-    worker_outputs = ("thetas_", "strategies_")
-    conformance_xfail = {
-        "worker_rename_invariance": "random restarts draw each worker's starting point in "
-                                    "worker-index order, so renaming workers changes the starts "
-                                    "and, beyond 1e-6, the optimum reached (as in the reference "
-                                    "algorithm); default_noise=0 is invariant",
-    }
+    outputs = (
+        Output('thetas_', 'worker', ('n_workers',),
+               'competence: probability that the worker knows the answer'),
+        Output('strategies_', 'worker', ('n_workers', 'K'),
+               'spamming distribution of each worker over labels'),
+        Output('spamming_', 'worker', ('n_workers',),
+               '1 - competence', saved=False),
+        Output('log_likelihood_', 'dataset', (),
+               'log-likelihood of the kept restart'),
+        Output('restart_log_likelihoods_', 'dataset', ('n_restarts',),
+               'final log-likelihood of every restart'),
+    )
+    tags = Tags(iterative=True, xfail={
+            "worker_rename_invariance": "random restarts draw each worker's starting point in "
+                                        "worker-index order, so renaming workers changes the starts "
+                                        "and, beyond 1e-6, the optimum reached (as in the reference "
+                                        "algorithm); default_noise=0 is invariant",
+        })
 
     def _fit(self, dataset: CrowdDataset) -> None:
         p: Any = self.params

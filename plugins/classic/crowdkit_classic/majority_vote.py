@@ -6,14 +6,12 @@ import numpy as np
 
 from crowdkit_core.aggregator import Aggregator, labels_from_proba
 from crowdkit_core.dataset import CrowdDataset
+from crowdkit_core.estimator import Output
 from crowdkit_core.params import StrategyParams
 
 
 class MVParams(StrategyParams):
     """MV has only the shared ``ties`` and ``seed`` parameters."""
-
-    strategy_name = "MV"
-
 
 class MajorityVote(Aggregator):
     """Most frequent label per task.
@@ -25,8 +23,11 @@ class MajorityVote(Aggregator):
     """
 
     Params = MVParams
-    name = "MV"
     reference = "Condorcet (1785); crowd-kit MajorityVote; peerannot MV"
+    outputs = (
+        Output('vote_share_', 'dataset', ('n_tasks', 'K'),
+               "share of each task's answers given to each class", saved=False),
+    )
 
     def _fit(self, dataset: CrowdDataset) -> None:
         counts = dataset.vote_counts

@@ -17,6 +17,7 @@ from scipy.sparse.linalg import eigsh
 
 from crowdkit_core.aggregator import Aggregator, softmax_rows
 from crowdkit_core.dataset import CrowdDataset
+from crowdkit_core.estimator import Output, Tags
 from crowdkit_core.params import StrategyParams
 
 from crowdkit_classic._weighted_vote import vote_labels, weighted_scores
@@ -25,9 +26,7 @@ from crowdkit_classic._weighted_vote import vote_labels, weighted_scores
 class MMSRParams(StrategyParams):
     """Iteration cap and tolerance of the M-MSR iteration (crowd-kit's defaults)."""
 
-    strategy_name = "M-MSR"
-
-    n_iter: int = Field(10000, ge=1, description="Maximum number of M-MSR iterations.")
+    max_iter: int = Field(10000, ge=1, description="Maximum number of M-MSR iterations.")
     tol: float = Field(
         1e-10, ge=0.0,
         description="Stop when the Frobenius norm of the change of the rank-one estimate "
@@ -148,10 +147,17 @@ class MMSR(Aggregator):
     """
 
     Params = MMSRParams
-    name = "M-MSR"
-    worker_outputs = ("skills_",)
     reference = ("Ma & Olshevsky, 'Adversarial crowdsourcing through robust rank-one matrix "
                  "completion', NeurIPS 2020 (arXiv:2010.12181); crowd-kit MMSR")
+    outputs = (
+        Output('skills_', 'worker', ('n_workers',),
+               'log-odds weight of each worker'),
+        Output('reliability_', 'worker', ('n_workers',),
+               'estimated reliability s_j'),
+        Output('accuracy_', 'worker', ('n_workers',),
+               'implied accuracy p_j'),
+    )
+    tags = Tags(iterative=True)
 
     def _fit(self, dataset: CrowdDataset) -> None:
         k, n_tasks = dataset.n_classes, dataset.n_tasks
@@ -178,7 +184,7 @@ class MMSR(Aggregator):
         u = rng.uniform(size=n)
         v = rng.uniform(size=n)
         self.converged_ = False
-        for iteration in range(1, self.params.n_iter + 1):
+        for iteration in range(1, self.params.max_iter + 1):
             u_prev, v_prev = u, v
             # X is symmetric: column j of X / u is row j of X / u[None, :]
             v = trimmed_means(x / u[None, :], observed, v, n_trim, degree)

@@ -10,14 +10,10 @@ from crowdkit_core.params import StrategyParams
 class NaiveSoftParams(StrategyParams):
     """NaiveSoft has only the shared ``ties`` and ``seed`` parameters (used for ``labels_``)."""
 
-    strategy_name = "NaiveSoft"
-
-
 class NaiveSoft(Aggregator):
     """Soft label = normalised vote counts; ``labels_`` is their argmax (ties per ``ties``)."""
 
     Params = NaiveSoftParams
-    name = "NaiveSoft"
     reference = "Lefort, Charlier, Joly, Salmon: peerannot, Computo (2024)"
 
     def _fit(self, dataset: CrowdDataset) -> None:

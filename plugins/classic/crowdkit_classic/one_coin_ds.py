@@ -7,10 +7,10 @@ only the M-step differs.
 
 from __future__ import annotations
 
-from typing import ClassVar
 
 import numpy as np
 
+from crowdkit_core.estimator import Output
 from crowdkit_core.dataset import CrowdDataset
 
 from crowdkit_classic._confusion import (
@@ -20,9 +20,6 @@ from crowdkit_classic._confusion import (
 
 class OneCoinDSParams(ConfusionParams):
     """One-coin DS parameters: those of DS."""
-
-    strategy_name = "OneCoinDS"
-
 
 def one_coin_confusion(skills: np.ndarray, n_classes: int) -> np.ndarray:
     """(n_workers, K, K) matrices with ``skills`` on the diagonal, the rest spread evenly."""
@@ -43,13 +40,14 @@ class OneCoinDS(ConfusionEM):
     """
 
     Params = OneCoinDSParams
-    name = "OneCoinDS"
-    worker_outputs = ("skills_",)
     reference = (
         "Dawid & Skene, Applied Statistics 28(1), 1979 (one-coin variant); Zhang, Chen, Zhou "
         "& Jordan, Spectral methods meet EM, JMLR 17, 2016; crowd-kit OneCoinDawidSkene"
     )
-    worker_outputs: ClassVar[tuple[str, ...]] = ("skills_",)
+    outputs = (
+        Output('skills_', 'worker', ('n_workers',),
+               'accuracy p_w of each worker'),
+    )
 
     def _m_step(
         self, dataset: CrowdDataset, counts: np.ndarray, class_totals: np.ndarray,

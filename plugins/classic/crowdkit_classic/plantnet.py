@@ -19,6 +19,7 @@ from pydantic import Field, field_validator, model_validator
 from crowdkit_core.aggregator import Aggregator
 from crowdkit_core.dataset import CrowdDataset
 from crowdkit_core.errors import DatasetError
+from crowdkit_core.estimator import Output, Tags
 from crowdkit_core.params import StrategyParams
 
 from crowdkit_classic._weighted_vote import scores_from_arrays, share_proba, vote_labels
@@ -29,8 +30,6 @@ LOG_2_1 = float(np.log(2.1))
 
 class PlantNetParams(StrategyParams):
     """Weight function, validity thresholds, authorship and the AI voter."""
-
-    strategy_name = "PlantNet"
 
     max_iter: int = Field(
         100, ge=1, description="Maximum number of passes (label, validity, weights); stops "
@@ -143,15 +142,23 @@ class PlantNet(Aggregator):
     """
 
     Params = PlantNetParams
-    name = "PlantNet"
     reference = ("Lefort, Affouard, Charlier, Lombardo, Chouet, Goëau, Salmon, Bonnet & Joly, "
                  "'Cooperative learning of Pl@ntNet's Artificial Intelligence algorithm: how does "
                  "it work and how can we improve it?' (2024, arXiv:2406.03356); peerannot "
                  "PlantNet")
-    can_abstain = True
-    task_outputs = ("valid_", "confidence_", "accuracy_")
-    task_lists = ("too_hard_",)
-    worker_outputs = ("weights_",)
+    outputs = (
+        Output('valid_', 'task', ('n_tasks',),
+               'whether the task is valid (confidence and accuracy above the thresholds)'),
+        Output('confidence_', 'task', ('n_tasks',),
+               "total weight of the task's label"),
+        Output('accuracy_', 'task', ('n_tasks',),
+               "share of the task's weight held by its label"),
+        Output('too_hard_', 'task_list', ('n',),
+               'invalid tasks (no label)'),
+        Output('weights_', 'worker', ('n_workers',),
+               'final weight f(n_j) of each worker'),
+    )
+    tags = Tags(can_abstain=True, iterative=True)
 
     def _fit(self, dataset: CrowdDataset) -> None:
         p = self.params

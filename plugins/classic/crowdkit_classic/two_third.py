@@ -7,6 +7,7 @@ from pydantic import Field
 
 from crowdkit_core.aggregator import Aggregator
 from crowdkit_core.dataset import CrowdDataset
+from crowdkit_core.estimator import Output, Tags
 from crowdkit_core.params import StrategyParams
 
 from crowdkit_classic._weighted_vote import vote_labels
@@ -14,8 +15,6 @@ from crowdkit_classic._weighted_vote import vote_labels
 
 class TwoThirdParams(StrategyParams):
     """Minimum number of answers and minimum share of the top label."""
-
-    strategy_name = "TwoThird"
 
     min_answers: int = Field(
         2, ge=1, description="A task with fewer answers gets no label (-1).")
@@ -35,12 +34,15 @@ class TwoThird(Aggregator):
     """
 
     Params = TwoThirdParams
-    name = "TwoThird"
     reference = ("peerannot TwoThird (Lefort, Charlier, Joly, Salmon, 'Peerannot: "
                  "classification for crowdsourced image datasets with Python', Computo 2024)")
-    can_abstain = True
-    task_outputs = ("valid_",)
-    task_lists = ("too_hard_",)
+    outputs = (
+        Output('valid_', 'task', ('n_tasks',),
+               'whether the task got a label (>= 2 answers, top share >= 2/3)'),
+        Output('too_hard_', 'task_list', ('n',),
+               'tasks left without a label'),
+    )
+    tags = Tags(can_abstain=True)
 
     def _fit(self, dataset: CrowdDataset) -> None:
         counts = dataset.vote_counts

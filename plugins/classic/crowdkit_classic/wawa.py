@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from crowdkit_core.aggregator import Aggregator
 from crowdkit_core.dataset import CrowdDataset
+from crowdkit_core.estimator import Output
 from crowdkit_core.params import StrategyParams
 
 from crowdkit_classic._weighted_vote import (
@@ -14,9 +15,6 @@ from crowdkit_classic._weighted_vote import (
 class WawaParams(StrategyParams):
     """Wawa has only the shared ``ties`` and ``seed`` parameters (used by both votes)."""
 
-    strategy_name = "Wawa"
-
-
 class Wawa(Aggregator):
     """Majority vote, then each worker's agreement rate with it, then a weighted vote.
 
@@ -26,10 +24,14 @@ class Wawa(Aggregator):
     """
 
     Params = WawaParams
-    name = "Wawa"
-    worker_outputs = ("skills_",)
     reference = ("crowd-kit Wawa (Ustalov et al., 'Learning from Crowds with Crowd-Kit', "
                  "JOSS 2024); Appen's 'worker agreement with aggregate'")
+    outputs = (
+        Output('skills_', 'worker', ('n_workers',),
+               "share of each worker's answers equal to the majority vote"),
+        Output('mv_labels_', 'task', ('n_tasks',),
+               'first-pass majority vote', saved=False),
+    )
 
     def _fit(self, dataset: CrowdDataset) -> None:
         ties = self.params.ties

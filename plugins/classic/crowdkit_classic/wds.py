@@ -7,12 +7,12 @@ answers ``l`` when ``l`` is true) and normalise the weighted vote counts of each
 
 from __future__ import annotations
 
-from typing import ClassVar
 
 import numpy as np
 
 from crowdkit_core.aggregator import Aggregator, normalize_rows
 from crowdkit_core.dataset import CrowdDataset
+from crowdkit_core.estimator import Output, Tags
 
 from crowdkit_classic._confusion import ConfusionParams
 from crowdkit_classic._em import task_label_index
@@ -22,9 +22,6 @@ from crowdkit_classic.dawid_skene import DawidSkene
 class WDSParams(ConfusionParams):
     """WDS parameters: those of the DS model it fits first."""
 
-    strategy_name = "WDS"
-
-
 class WDS(Aggregator):
     """Soft label ``proba_[i, k] ∝ sum over answers (w, l=k) of task i of pi_w[k, k]``.
 
@@ -33,13 +30,16 @@ class WDS(Aggregator):
     """
 
     Params = WDSParams
-    name = "WDS"
     reference = (
         "Lefort, Charlier, Joly & Salmon, Identify ambiguous tasks combining crowdsourced "
         "labels by weighting Areas Under the Margin (peerannot WDS), Computo 2024; "
         "Dawid & Skene, Applied Statistics 28(1), 1979"
     )
-    worker_outputs: ClassVar[tuple[str, ...]] = ("weights_",)
+    outputs = (
+        Output('weights_', 'worker', ('n_workers', 'K'),
+               "diagonal of each worker's DS confusion matrix (the vote weights)"),
+    )
+    tags = Tags(iterative=True)
 
     def _fit(self, dataset: CrowdDataset) -> None:
         self.ds_ = DawidSkene(**self.params.model_dump())

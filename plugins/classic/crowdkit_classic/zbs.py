@@ -7,6 +7,7 @@ from pydantic import Field
 
 from crowdkit_core.aggregator import Aggregator
 from crowdkit_core.dataset import CrowdDataset
+from crowdkit_core.estimator import Output, Tags
 from crowdkit_core.params import StrategyParams
 
 from crowdkit_classic._weighted_vote import iterate_weighted_vote, share_proba, worker_agreement
@@ -15,9 +16,7 @@ from crowdkit_classic._weighted_vote import iterate_weighted_vote, share_proba, 
 class ZBSParams(StrategyParams):
     """crowd-kit's ZeroBasedSkill parameters plus an early-stopping tolerance."""
 
-    strategy_name = "ZBS"
-
-    n_iter: int = Field(100, ge=1, description="Maximum number of skill updates.")
+    max_iter: int = Field(100, ge=1, description="Maximum number of skill updates.")
     lr_init: float = Field(1.0, gt=0.0, le=1.0, description="Initial learning rate.")
     lr_steps_to_reduce: int = Field(
         20, ge=1, description="The learning rate is multiplied by lr_reduce_factor at every "
@@ -30,7 +29,7 @@ class ZBSParams(StrategyParams):
     tol: float = Field(
         1e-6, ge=0.0,
         description="Stop early once no label changed and no skill moved by more than tol "
-                    "in an iteration (0 runs all n_iter updates, as crowd-kit does).")
+                    "in an iteration (0 runs all max_iter updates, as crowd-kit does).")
 
 
 class ZBS(Aggregator):
@@ -47,10 +46,13 @@ class ZBS(Aggregator):
     """
 
     Params = ZBSParams
-    name = "ZBS"
-    worker_outputs = ("skills_",)
     reference = ("crowd-kit ZeroBasedSkill (Ustalov et al., 'Learning from Crowds with "
                  "Crowd-Kit', JOSS 2024)")
+    outputs = (
+        Output('skills_', 'worker', ('n_workers',),
+               'learnt skill of each worker'),
+    )
+    tags = Tags(iterative=True)
 
     def _fit(self, dataset: CrowdDataset) -> None:
         p = self.params
@@ -63,7 +65,7 @@ class ZBS(Aggregator):
 
         start = np.full(dataset.n_workers, 1.0 / dataset.n_classes + p.eps)
         labels, skills, scores = iterate_weighted_vote(
-            self, dataset, update, start, p.n_iter, 0.0,
+            self, dataset, update, start, p.max_iter, 0.0,
             weights_tol=p.tol if p.tol > 0 else -1.0)
         self.skills_ = skills
         self.labels_ = labels

@@ -30,7 +30,7 @@ def small_datasets(draw, max_classes: int = 6):
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_outputs_are_valid_on_any_small_dataset(cls, data):
-    dataset = data.draw(small_datasets(max_classes=cls.max_classes or 6))
+    dataset = data.draw(small_datasets(max_classes=cls.tags.max_classes or 6))
     model = cls(seed=1).fit(dataset)
     proba, labels = model.proba_, model.labels_
     assert proba.shape == (dataset.n_tasks, dataset.n_classes)
@@ -38,6 +38,6 @@ def test_outputs_are_valid_on_any_small_dataset(cls, data):
     assert np.allclose(proba.sum(axis=1), 1.0, atol=1e-8)
     assert labels.shape == (dataset.n_tasks,)
     assert labels.max() < dataset.n_classes
-    assert labels.min() >= (-1 if cls.can_abstain else 0)
+    assert labels.min() >= (-1 if cls.tags.can_abstain else 0)
     again = cls(seed=1).fit(dataset)
     assert np.array_equal(again.proba_, proba) and np.array_equal(again.labels_, labels)

@@ -55,4 +55,4 @@ def test_no_nan_on_degenerate_data(cls, k):
             if name.endswith("_") and isinstance(value, np.ndarray) and value.dtype.kind == "f":
                 assert np.isfinite(value).all(), f"{cls.__name__}.{name} not finite on {data!r}"
         assert np.allclose(model.proba_.sum(axis=1), 1.0)
-        assert ((model.labels_ >= (-1 if cls.can_abstain else 0)) & (model.labels_ < k)).all()
+        assert ((model.labels_ >= (-1 if cls.tags.can_abstain else 0)) & (model.labels_ < k)).all()
