@@ -279,15 +279,18 @@ def resolve_spec(
     registry: "PluginRegistry | None" = None,
     overrides: list[str] | tuple[str, ...] = (),
     extra: dict[str, Any] | None = None,
+    kind: str | None = None,
 ) -> ResolvedSpec:
     """Parse ``text``, find the strategy and validate its parameters.
 
     ``overrides`` are ``key=value`` strings (the CLI's ``-p``) applied after the spec;
     ``extra`` holds already-typed values (e.g. ``--seed``) applied only where the strategy
-    has such a parameter.
+    has such a parameter. With ``kind``, a strategy of another kind is an error naming the
+    command that runs it, and so is a class that does not subclass its kind's base.
     """
     from crowdkit_core.errors import UnknownStrategyError
     from crowdkit_core.plugins import get_registry
+    from crowdkit_core.registry import kind_base, kind_command
 
     registry = registry or get_registry()
     parsed = parse_spec(text)
@@ -295,6 +298,11 @@ def resolve_spec(
         info = registry.get_strategy(parsed.name)
     except UnknownStrategyError as exc:
         raise UnknownStrategyError(caret_message(text, parsed.name_span, str(exc))) from None
+    if kind is not None and info.kind != kind:
+        raise SpecError(caret_message(
+            text, parsed.name_span,
+            f"{info.name} is an {info.kind} strategy, not an {kind} one; run it with "
+            f"`{kind_command(info.kind)}`"))
     try:
         cls = info.load()
     except Exception as exc:
@@ -302,6 +310,11 @@ def resolve_spec(
             f"strategy {info.name!r} (plugin {info.plugin!r}) failed to import: "
             f"{type(exc).__name__}: {exc}"
         ) from None
+    base = kind_base(info.kind)
+    if not (isinstance(cls, type) and issubclass(cls, base)):
+        raise SpecError(
+            f"strategy {info.name!r} (plugin {info.plugin!r}) is registered as {info.kind} but "
+            f"{info.target} is not a {base.__name__} subclass; report this to the plugin's authors")
     values = dict(parsed.params)
     for item in overrides:
         key, value = parse_assignment(item)

@@ -47,7 +47,7 @@ def aggregate(
     registry = get_registry()
     warn_plugin_failures(registry)
     overrides = list(param or []) + ([f"seed={seed}"] if seed is not None else [])
-    resolved = resolve_spec(strategy, registry, overrides=overrides)
+    resolved = resolve_spec(strategy, registry, overrides=overrides, kind="aggregation")
     data = load_from_cli(dataset, answers_file, metadata_path, duplicates)
     keep = np.ones(data.n_tasks, dtype=bool)
     if path_remove:

@@ -16,7 +16,8 @@ def _version_callback(value: bool) -> None:
 
 
 def create_app() -> typer.Typer:
-    """A new ``crowd`` app with every built-in command."""
+    """A new ``crowd`` app: the built-in commands, then those plugins add
+    (``crowdkit_register_commands``)."""
     from crowdkit_core.cli import aggregate, data, strategies
 
     app = typer.Typer(
@@ -39,6 +40,9 @@ def create_app() -> typer.Typer:
     app.command("plugins", rich_help_panel="Strategies")(strategies.plugins)
     app.command("validate", rich_help_panel="Data")(data.validate)
     app.command("aggregate", rich_help_panel="Aggregation")(aggregate.aggregate)
+    from crowdkit_core.plugins import get_registry
+
+    get_registry().register_commands(app)
     return app
 
 

@@ -14,15 +14,18 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from crowdkit_core.aggregator import Aggregator
 from crowdkit_core.dataset import CrowdDataset
 from crowdkit_core.errors import DatasetError
-from crowdkit_core.estimator import Output, Tags
+from crowdkit_core.estimator import FitInput, Output, Tags
 from crowdkit_core.params import StrategyParams
 
 from crowdkit_classic._weighted_vote import scores_from_arrays, share_proba, vote_labels
+
+#: Per-task inputs of ``fit`` (not parameters: specs and provenance never hold task lists).
+PER_TASK_INPUTS = ("authors", "ai_predictions", "ai_scores")
 
 AIMode = Literal["ignored", "worker", "fixed", "invalidating", "confident"]
 LOG_2_1 = float(np.log(2.1))
@@ -51,21 +54,12 @@ class PlantNetParams(StrategyParams):
                     "(rounded after summing) against 1 for a class identified on a task the "
                     "worker authored; Pl@ntNet and peerannot use 0.1. Set 1 to count every "
                     "answer fully when the data has no authors.")
-    authors: list[int | str | None] | str | None = Field(
-        None, description="Author (worker id) of each task: a list in task order (None where a "
-                          "task has no author), or a file: JSON {task: worker} or list, CSV/TSV "
-                          "task,worker, or one id per line in task order. None: no task has an "
-                          "author.")
     ai: AIMode = Field(
         "ignored",
         description="How the AI votes count: 'ignored'; 'worker' (an ordinary worker with a "
                     "learnt weight); 'fixed' (weight ai_weight, once per task); 'invalidating' "
                     "(weight ai_weight that can only lower a task's accuracy when the AI "
                     "disagrees); 'confident' (as 'fixed' where the AI score >= ai_threshold).")
-    ai_predictions: list[int] | str | None = Field(
-        None, description="AI label of each task (class index, -1 for none): a list in task "
-                          "order or a file (same formats as authors). None: the answers of "
-                          "worker ai_worker, if any, are the AI votes.")
     ai_worker: str = Field(
         "AI", description="Worker id whose answers are the AI votes when ai_predictions is "
                           "None (peerannot's convention); they are removed from the human votes "
@@ -73,17 +67,20 @@ class PlantNetParams(StrategyParams):
     ai_weight: float = Field(
         1.0, ge=0.0, description="Weight of the AI vote in the 'fixed', 'invalidating' and "
                                  "'confident' modes.")
-    ai_scores: list[float] | str | None = Field(
-        None, description="AI confidence score of each task, for ai='confident': a list in task "
-                          "order or a file (same formats as authors).")
     ai_threshold: float = Field(
         0.7, ge=0.0, le=1.0, description="In 'confident' mode the AI votes only on tasks whose "
                                          "score is at least this.")
 
-    @field_validator("authors", "ai_predictions", "ai_scores", mode="before")
+    @model_validator(mode="before")
     @classmethod
-    def _arrays_to_lists(cls, value: Any) -> Any:
-        return value.tolist() if hasattr(value, "tolist") else value
+    def _per_task_data_is_not_a_parameter(cls, data: Any) -> Any:
+        """Point users of the old parameters to the fit-time inputs that replaced them."""
+        moved = [k for k in PER_TASK_INPUTS if isinstance(data, dict) and k in data]
+        if moved:
+            raise ValueError(
+                f"{moved[0]} is per-task data, not a parameter: pass it to "
+                f"fit(data, {moved[0]}=...) or run `crowd aggregate --task-data {moved[0]}=FILE`")
+        return data
 
     @model_validator(mode="after")
     def _check_exponents(self) -> "PlantNetParams":
@@ -159,19 +156,32 @@ class PlantNet(Aggregator):
                'final weight f(n_j) of each worker'),
     )
     tags = Tags(can_abstain=True, iterative=True)
+    fit_inputs = (
+        FitInput("authors", "author (worker id) of each task, None where a task has none: a "
+                            "list or array in task order, a {task: worker} dict, or a file "
+                            "(JSON {task: worker} or list, CSV/TSV task,worker, or one id per "
+                            "line in task order)"),
+        FitInput("ai_predictions", "AI label of each task (class index or label name, -1 or "
+                                   "None for none), in the same forms; without it the answers "
+                                   "of worker ai_worker, if any, are the AI votes"),
+        FitInput("ai_scores", "AI confidence score of each task, for ai='confident', in the "
+                              "same forms"),
+    )
 
-    def _fit(self, dataset: CrowdDataset) -> None:
+    def _fit(self, dataset: CrowdDataset, authors: Any = None, ai_predictions: Any = None,
+             ai_scores: Any = None) -> None:
         p = self.params
         k, n_tasks = dataset.n_classes, dataset.n_tasks
-        tasks, workers, labels, n_slots, ai_labels, ai_slot, ai_worker = self._votes(dataset)
+        tasks, workers, labels, n_slots, ai_labels, ai_slot, ai_worker = self._votes(
+            dataset, ai_predictions)
         ai_labels_valid = ai_labels >= 0
         ai_votes = np.zeros(n_tasks, dtype=bool)
         if p.ai == "fixed":
             ai_votes = ai_labels_valid
         elif p.ai == "confident":
-            scores_ai = self._load_scores(dataset)
+            scores_ai = self._load_scores(dataset, ai_scores)
             ai_votes = ai_labels_valid & (scores_ai >= p.ai_threshold)
-        author = self._load_authors(dataset)
+        author = self._load_authors(dataset, authors)
         authored = author[tasks] == workers
         cells = tasks * k + labels
         rows = np.arange(n_tasks)
@@ -220,7 +230,7 @@ class PlantNet(Aggregator):
             p.ai_weight if p.ai in ("fixed", "invalidating", "confident") else 0.0)
 
     # -- inputs --------------------------------------------------------------------------
-    def _votes(self, dataset: CrowdDataset) -> tuple[Any, ...]:
+    def _votes(self, dataset: CrowdDataset, ai_predictions: Any) -> tuple[Any, ...]:
         """Human answer arrays (plus the AI as a worker in 'worker' mode) and the AI votes.
 
         Returns (tasks, workers, labels, n_slots, ai_labels, ai_slot, ai_worker): ``ai_slot``
@@ -232,8 +242,8 @@ class PlantNet(Aggregator):
         n_slots = dataset.n_workers
         ai_worker = _worker_index(dataset, p.ai_worker)
         ai_slot = -1
-        if p.ai_predictions is not None:
-            ai_labels = self._load_predictions(dataset)
+        if ai_predictions is not None:
+            ai_labels = self._load_predictions(dataset, ai_predictions)
             if p.ai == "worker":
                 has = np.flatnonzero(ai_labels >= 0)
                 tasks = np.concatenate([tasks, has])
@@ -258,8 +268,8 @@ class PlantNet(Aggregator):
             ai_labels = np.full(dataset.n_tasks, -1, dtype=np.int64)
         return tasks, workers, labels, n_slots, ai_labels, ai_slot, ai_worker
 
-    def _load_predictions(self, dataset: CrowdDataset) -> np.ndarray:
-        raw = task_values(self.params.ai_predictions, dataset, "ai_predictions")
+    def _load_predictions(self, dataset: CrowdDataset, source: Any) -> np.ndarray:
+        raw = task_values(source, dataset, "ai_predictions")
         out = np.full(dataset.n_tasks, -1, dtype=np.int64)
         for i, value in enumerate(raw):
             if value is None or value == "":
@@ -272,21 +282,21 @@ class PlantNet(Aggregator):
             out[i] = label
         return out
 
-    def _load_scores(self, dataset: CrowdDataset) -> np.ndarray:
-        if self.params.ai_scores is None:
+    def _load_scores(self, dataset: CrowdDataset, source: Any) -> np.ndarray:
+        if source is None:
             raise DatasetError("PlantNet: ai='confident' needs ai_scores (one AI confidence "
                                "score per task)")
-        raw = task_values(self.params.ai_scores, dataset, "ai_scores")
+        raw = task_values(source, dataset, "ai_scores")
         try:
             return np.array([-np.inf if v is None or v == "" else float(v) for v in raw])
         except (TypeError, ValueError) as exc:
             raise DatasetError(f"ai_scores: {exc}; give one number per task") from None
 
-    def _load_authors(self, dataset: CrowdDataset) -> np.ndarray:
-        if self.params.authors is None:
+    def _load_authors(self, dataset: CrowdDataset, source: Any) -> np.ndarray:
+        if source is None:
             return np.full(dataset.n_tasks, -1, dtype=np.int64)
         index = {str(w): i for i, w in enumerate(dataset.worker_ids)}
-        raw = task_values(self.params.authors, dataset, "authors")
+        raw = task_values(source, dataset, "authors")
         return np.array([index.get(str(v), -1) if v is not None else -1 for v in raw],
                         dtype=np.int64)
 
@@ -306,14 +316,19 @@ def _as_label(value: Any, dataset: CrowdDataset) -> int:
                            "name") from None
 
 
-def task_values(source: list[Any] | str, dataset: CrowdDataset, what: str) -> list[Any]:
-    """One value per task (None where missing) from a list in task order or a file.
+def task_values(source: Any, dataset: CrowdDataset, what: str) -> list[Any]:
+    """One value per task (None where missing) from a sequence in task order, a
+    ``{task: value}`` mapping, or a file.
 
     Files: ``.json`` ({task id: value} or a list), ``.npy``, ``.csv``/``.tsv`` (task,value
     rows, an optional header) or text with one value per line in task order.
     """
-    if isinstance(source, list):
+    if isinstance(source, dict):
         values: Any = source
+    elif hasattr(source, "tolist"):
+        values = source.tolist()
+    elif isinstance(source, (list, tuple)):
+        values = list(source)
     else:
         path = Path(source)
         if not path.is_file():

@@ -65,7 +65,7 @@ def test_ai_modes(mode, source):
         data = hand_built(ai_as_worker=False)
         extra = {"ai_predictions": [AI[t] for t in data.task_ids]}
     scores = [SCORES[t] for t in data.task_ids]
-    model = PlantNet(ai=mode, ai_scores=scores, ai_threshold=0.5, **extra).fit(data)
+    model = PlantNet(ai=mode, ai_threshold=0.5).fit(data, ai_scores=scores, **extra)
     assert by_task(data, model.labels_) == EXPECTED[mode]
     assert model.converged_
     assert np.allclose(model.proba_.sum(axis=1), 1.0)
@@ -153,7 +153,7 @@ def test_authors_count_fully_and_votes_by_vote_factor():
     data = experts_dataset()
     authors = {f"t{k}": "e" for k in range(5)}
     listed = [authors.get(t) for t in data.task_ids]
-    model = PlantNet(alpha=1.0, beta=0.01, authors=listed).fit(data)
+    model = PlantNet(alpha=1.0, beta=0.01).fit(data, authors=listed)
     n = dict(zip(data.worker_ids, model.n_identified_))
     assert n["e"] == 5            # author of five valid tasks of distinct classes
     assert n["c"] == np.round(0.5)  # five classes by votes * 0.1
@@ -164,30 +164,42 @@ def test_authors_count_fully_and_votes_by_vote_factor():
 def test_inputs_from_files(tmp_path):
     data = hand_built(ai_as_worker=False)
     ids = list(data.task_ids)
-    expected = PlantNet(ai="fixed", ai_predictions=[AI[t] for t in ids]).fit(data).labels_
+    expected = PlantNet(ai="fixed").fit(data, ai_predictions=[AI[t] for t in ids]).labels_
     (tmp_path / "ai.json").write_text(json.dumps(AI))
     (tmp_path / "ai.csv").write_text("task,label\n" + "".join(f"{t},{AI[t]}\n" for t in ids))
     (tmp_path / "ai.txt").write_text("".join(f"{AI[t]}\n" for t in ids))
     np.save(tmp_path / "ai.npy", np.array([AI[t] for t in ids]))
     for name in ("ai.json", "ai.csv", "ai.txt", "ai.npy"):
-        model = PlantNet(ai="fixed", ai_predictions=str(tmp_path / name)).fit(data)
+        model = PlantNet(ai="fixed").fit(data, ai_predictions=str(tmp_path / name))
         assert np.array_equal(model.labels_, expected), name
-    array = PlantNet(ai="fixed", ai_predictions=np.array([AI[t] for t in ids])).fit(data)
+    array = PlantNet(ai="fixed").fit(data, ai_predictions=np.array([AI[t] for t in ids]))
     assert np.array_equal(array.labels_, expected)
 
 
 def test_bad_inputs_are_clear_errors(tmp_path):
     data = hand_built(ai_as_worker=False)
     with pytest.raises(DatasetError, match="4 tasks"):
-        PlantNet(ai="fixed", ai_predictions=[0, 1]).fit(data)
+        PlantNet(ai="fixed").fit(data, ai_predictions=[0, 1])
     with pytest.raises(DatasetError, match="outside"):
-        PlantNet(ai="fixed", ai_predictions=[0, 1, 7, 0]).fit(data)
+        PlantNet(ai="fixed").fit(data, ai_predictions=[0, 1, 7, 0])
     with pytest.raises(DatasetError, match="ai_scores"):
-        PlantNet(ai="confident", ai_predictions=[0, 1, 2, 0]).fit(data)
+        PlantNet(ai="confident").fit(data, ai_predictions=[0, 1, 2, 0])
     with pytest.raises(DatasetError, match="no such file"):
-        PlantNet(ai="fixed", ai_predictions=str(tmp_path / "missing.json")).fit(data)
+        PlantNet(ai="fixed").fit(data, ai_predictions=str(tmp_path / "missing.json"))
     with pytest.raises(SpecError, match="beta"):
         PlantNet(alpha=0.2, beta=0.5)
+    with pytest.raises(SpecError, match=r"authors is per-task data.*--task-data authors=FILE"):
+        PlantNet(authors=["a", "b", "c", "d"])
+    with pytest.raises(TypeError, match="unknown input 'author'"):
+        PlantNet().fit(data, author=["a"] * 4)
+
+
+def test_inputs_as_a_mapping_and_from_the_dataset():
+    data = hand_built(ai_as_worker=False)
+    expected = PlantNet(ai="fixed").fit(data, ai_predictions=[AI[t] for t in data.task_ids])
+    mapped = PlantNet(ai="fixed").fit(data, ai_predictions=dict(AI))
+    assert np.array_equal(mapped.labels_, expected.labels_)
+    assert "ai_predictions" not in PlantNet(ai="fixed").spec
 
 
 def test_peerannot_labelme(load_shared):
