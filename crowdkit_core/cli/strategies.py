@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import fnmatch
+import inspect
+import textwrap
 from typing import Annotated, Optional
 
 import typer
@@ -19,6 +21,25 @@ def _matches(pattern: str | None, names: tuple[str, ...], summary: str) -> bool:
     pattern = pattern.lower()
     glob = pattern if any(c in pattern for c in "*?[") else f"*{pattern}*"
     return any(fnmatch.fnmatch(n.lower(), glob) for n in names) or pattern in summary.lower()
+
+
+def _indented(text: str) -> str:
+    """``text`` wrapped to the terminal's width under a six-space indent."""
+    return textwrap.fill(text, width=max(40, stdout.width - 1), initial_indent=" " * 6,
+                         subsequent_indent=" " * 6)
+
+
+def _reflow(doc: str) -> str:
+    """A docstring with its prose paragraphs joined into single lines (the terminal wraps
+    them at its width); indented blocks such as formulas keep their lines."""
+    paragraphs = []
+    for block in doc.split("\n\n"):
+        lines = block.splitlines()
+        if all(line and not line[0].isspace() for line in lines):
+            paragraphs.append(" ".join(line.strip() for line in lines))
+        else:
+            paragraphs.append(block)
+    return "\n\n".join(paragraphs)
 
 
 @handle_user_errors
@@ -82,7 +103,7 @@ def describe(
     resolved = resolve_spec(parse_spec(strategy).name, registry)
     info, cls = resolved.info, resolved.strategy_class
     rows = describe_parameters(cls.Params)
-    doc = (cls.__doc__ or "").strip()
+    doc = inspect.getdoc(cls) or ""
     if as_json:
         print_json({
             "name": info.name, "aliases": list(info.aliases), "summary": info.summary,
@@ -96,21 +117,21 @@ def describe(
     if info.aliases:
         stdout.print(f"Aliases: {escape(', '.join(info.aliases))}")
     stdout.print(f"Kind: {info.kind} (run with `{kind_command(info.kind)}`)")
-    stdout.print(f"Reference: {escape(cls.reference or info.reference or '-')}")
+    stdout.print(f"Reference: {escape(cls.reference or info.reference or '-')}", soft_wrap=False)
     stdout.print(f"Plugin: {escape(info.plugin)} ({escape(info.distribution)} {info.distribution_version})")
     if doc:
-        stdout.print(doc, markup=False)
+        stdout.print(_reflow(doc), markup=False, soft_wrap=False)
     stdout.print("\n[bold]Parameters[/bold]")
     for row in rows:
         facts = [row["type"], f"default {row['default']}"] + ([row["constraint"]] if row["constraint"] else [])
-        stdout.print(f"  [bold]{escape(row['name'])}[/bold] ({escape('; '.join(facts))})")
-        stdout.print(f"      {escape(row['description'])}", markup=True)
+        stdout.print(f"  [bold]{escape(row['name'])}[/bold] ({escape('; '.join(facts))})", soft_wrap=False)
+        stdout.print(_indented(row["description"]), markup=False)
     outputs = describe_outputs(cls)
     if outputs:
         stdout.print("\n[bold]Fitted outputs[/bold]")
         for out in outputs:
             stdout.print(f"  [bold]{escape(out['name'])}[/bold] ({escape(out['axis'])}, shape {escape(out['shape'])})")
-            stdout.print(f"      {escape(out['meaning'])}")
+            stdout.print(_indented(out["meaning"]), markup=False)
 
 
 @handle_user_errors
@@ -140,4 +161,5 @@ def plugins(as_json: JsonOption = False) -> None:
     for s in registry.statuses:
         if s.error:
             stdout.print(f"{s.name}: {s.error}", markup=False)
-    stdout.print(f"Disable plugins with {ENV_DISABLE}=name1,name2; load only some distributions with {ENV_ALLOW}=dist1,dist2.")
+    stdout.print(f"Disable plugins or single strategies with {ENV_DISABLE}=name1,name2; load "
+                 f"only some distributions with {ENV_ALLOW}=dist1,dist2.", soft_wrap=False)
