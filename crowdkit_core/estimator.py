@@ -20,7 +20,7 @@ from typing import Any, Callable, ClassVar, Generic, Literal, Mapping, TypeVar
 
 import numpy as np
 
-from crowdkit_core.errors import NotFittedError, SpecError
+from crowdkit_core.errors import NotFittedError
 from crowdkit_core.params import StrategyParams
 
 #: Called after each iteration of an iterative strategy with (iteration, objective).
@@ -299,12 +299,6 @@ class Estimator(ABC, Generic[P]):
         self.n_iter_ = iteration
         if self._on_iteration is not None:
             self._on_iteration(iteration, float(objective))
-
-    @classmethod
-    def check_params_class(cls) -> None:
-        """Raise if ``Params`` is not a StrategyParams model (used by the conformance kit)."""
-        if not (isinstance(cls.Params, type) and issubclass(cls.Params, StrategyParams)):
-            raise SpecError(f"{cls.__name__}.Params must subclass crowdkit_core.params.StrategyParams")
 
 
 def output_shape_problems(model: Estimator[Any], dataset: Any) -> list[str]:
