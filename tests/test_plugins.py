@@ -149,7 +149,8 @@ def test_help_imports_no_numpy_or_torch():
 
 @pytest.mark.slow
 def test_third_party_plugin_installed_with_pip(tmp_path):
-    """pip-install the fixture distribution into a fresh venv; it must list and run."""
+    """pip-install the fixture distribution (a strategy, a command, a dataset resolver) into a
+    fresh venv; all three must work through `crowd`."""
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
@@ -177,6 +178,25 @@ def test_third_party_plugin_installed_with_pip(tmp_path):
     assert prov["strategy"] == "Sharpened[temperature=0.25]"
     assert prov["distribution"] == "crowdkit-example-plugin"
     assert (out_dir / "labels_labelme_sharpened[temperature=0.25].npy").exists()
+    # Its command and its dataset resolver work through `crowd` too.
+    agreement = subprocess.run([str(python), "-m", "crowdkit_core", "agreement", "example:tiny"],
+                               capture_output=True, text=True, env=env)
+    assert agreement.returncode == 0, agreement.stderr
+    assert agreement.stdout.strip() == "tiny: 0.818 of 11 answers agree with the majority"
+    help_text = subprocess.run([str(python), "-m", "crowdkit_core", "--help"],
+                               capture_output=True, text=True, env=env).stdout
+    assert "agreement" in help_text
+    tiny = subprocess.run([str(python), "-m", "crowdkit_core", "aggregate", "example:tiny", "-s", "MV",
+                           "--hard", "--format", "csv", "-o", str(out_dir), "--json"],
+                          capture_output=True, text=True, env=env)
+    assert tiny.returncode == 0, tiny.stderr
+    assert (out_dir / "labels_tiny_mv.csv").read_text().splitlines()[1:] == [
+        "t1,cat", "t2,dog", "t3,cat", "t4,dog"]
+    plugins_listing = json.loads(subprocess.run(
+        [str(python), "-m", "crowdkit_core", "plugins", "--json"], capture_output=True, text=True,
+        env=env, check=True).stdout)
+    example = next(r for r in plugins_listing if r["name"] == "example")
+    assert example["commands"] == ["agreement"] and example["resolvers"] == ["example"]
     # The system's conformance kit accepts it too.
     check = subprocess.run([str(python), "-c", "from crowdkit_core.testing import check_strategy; "
                             "from crowdkit_example import Sharpened; check_strategy(Sharpened); print('ok')"],
