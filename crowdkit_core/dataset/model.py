@@ -48,8 +48,8 @@ class CrowdDataset:
 
     Build one with :func:`crowdkit_core.dataset.load_dataset` (files) or
     :meth:`from_arrays` / :func:`crowdkit_core.dataset.as_dataset` (memory). ``presorted``
-    is for the readers: their freshly built int64 arrays, already sorted by (task, worker,
-    label), are adopted without a check or a copy.
+    is for :meth:`from_encoded`: the encoder's fresh int64 arrays, already sorted by (task,
+    worker, label), are adopted without a check or a copy.
 
     Side columns come with construction and are read-only afterwards: ``gold`` (class per
     task, -1 where unknown) and ``task_data`` (named per-task arrays, e.g. a model's
@@ -91,7 +91,7 @@ class CrowdDataset:
         _check_range(workers, len(self.worker_ids), "worker index", source or name)
         order = None if presorted else sort_order(
             tasks, workers, labels, len(self.worker_ids), self.n_classes)
-        if presorted:  # the readers' own fresh arrays, already sorted: adopted as they are
+        if presorted:  # fresh arrays, already sorted: adopted as they are
             self.tasks, self.workers, self.labels = tasks, workers, labels
         elif order is None:  # already sorted: copy, so the caller's arrays stay writable
             self.tasks, self.workers, self.labels = tasks.copy(), workers.copy(), labels.copy()
