@@ -34,6 +34,10 @@ CASES = {
                           "metadata.json: invalid JSON"),
     "label_names_mismatch": ({"answers.json": '{"0": {"a": 1}}', "metadata.json": '{"name": "x", "n_classes": 3, "label_names": ["a", "b"]}'},
                              "label_names has 2 names but n_classes=3"),
+    "gold_short_row": ({"answers.json": '{"0": {"a": 1}}', "truth.csv": "task,label\n0\n"},
+                       "truth.csv: line 2: expected 2 fields, found 1"),
+    "gold_unknown_label": ({"answers.json": '{"0": {"a": 1}}', "metadata.json": '{"name": "x", "n_classes": 2}',
+                            "truth.csv": "task,label\n0,7\n"}, "task '0': unknown gold label '7'"),
     "string_label_without_names": ({"answers.json": '{"0": {"a": "cat"}}', "metadata.json": '{"name": "x", "n_classes": 2}'},
                                    "label 'cat' is not a class index"),
 }

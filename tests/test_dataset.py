@@ -167,3 +167,11 @@ def test_csv_round_trip(tmp_path_factory, rows):
     got = sorted(zip(data.task_ids[data.tasks], data.worker_ids[data.workers],
                      [data.label_names[k] for k in data.labels]))
     assert got == sorted((t.strip(), w.strip(), lab) for t, w, lab in rows)
+
+
+def test_bundled_dataset_carries_gold_and_inputs_from_construction():
+    data = load_dataset("bundled:labelme")
+    assert data.gold is not None and (data.gold >= 0).all() and not data.gold.flags.writeable
+    assert [f.rsplit("/", 1)[-1] for f in data.inputs] == ["answers.json", "metadata.json", "truth.csv"]
+    with pytest.raises(DatasetError, match="gold has shape"):
+        data.gold = data.gold[:-1]  # assignment (kept for older code) is validated

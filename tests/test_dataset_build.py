@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from crowdkit_core.dataset import CrowdDataset, as_dataset
-from crowdkit_core.dataset.model import sort_order
-from crowdkit_core.dataset.readers import _encode_integers
+from crowdkit_core.dataset.encoding import encode_integers, sort_order
 from crowdkit_core.errors import DatasetError
 
 integer_ids = st.lists(st.integers(-5, 5), min_size=1, max_size=40) | st.lists(
@@ -22,7 +21,7 @@ integer_ids = st.lists(st.integers(-5, 5), min_size=1, max_size=40) | st.lists(
 @given(integer_ids)
 def test_integer_encoding_matches_unique(values):
     array = np.array(values, dtype=np.int64)
-    uniques, codes = _encode_integers(array)
+    uniques, codes = encode_integers(array)
     expected_uniques, expected_codes = np.unique(array, return_inverse=True)
     assert uniques.tolist() == expected_uniques.tolist()
     assert codes.tolist() == expected_codes.tolist()
@@ -114,7 +113,7 @@ def test_arrow_and_python_csv_readers_agree(tmp_path_factory, rows, delimiter, b
     pytest.importorskip("pyarrow")
     import csv
 
-    from crowdkit_core.dataset import readers
+    from crowdkit_core.dataset import formats
 
     path = tmp_path_factory.mktemp("csv") / ("answers.tsv" if delimiter == "\t" else "answers.csv")
     with path.open("w", newline="", encoding="utf-8") as handle:
@@ -125,10 +124,10 @@ def test_arrow_and_python_csv_readers_agree(tmp_path_factory, rows, delimiter, b
             if blank_line and i == 0:
                 handle.write("\r\n")
     try:
-        expected = readers._read_answers_table_python(path, delimiter)
+        expected = formats._read_table_python(path, delimiter)
     except DatasetError:
         expected = None
-    fast = readers._read_answers_table_arrow(path, delimiter)
+    fast = formats._read_table_arrow(path, delimiter)
     if fast is None:
         return  # the Python reader handles (and, where needed, reports) this file
     assert expected is not None
@@ -138,10 +137,10 @@ def test_arrow_and_python_csv_readers_agree(tmp_path_factory, rows, delimiter, b
 
 def test_csv_reading_uses_arrow_when_clean(tmp_path, monkeypatch):
     pytest.importorskip("pyarrow")
-    from crowdkit_core.dataset import load_dataset, readers
+    from crowdkit_core.dataset import formats, load_dataset
 
     (tmp_path / "answers.csv").write_text("task,worker,label\n t1 ,w1,0\nt1,w2,1\n\nt2,w1,1\n")
-    monkeypatch.setattr(readers, "_read_answers_table_python",
+    monkeypatch.setattr(formats, "_read_table_python",
                         lambda *a: pytest.fail("the Python reader should not be needed"))
     data = load_dataset(tmp_path / "answers.csv")
     assert data.task_ids.tolist() == ["t1", "t2"] and data.n_answers == 3

@@ -9,15 +9,17 @@ ever built; the sparse matrices below have one stored entry per answer.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, Callable, Literal, Sequence, TypeVar
+from types import MappingProxyType
+from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 import numpy as np
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
+from crowdkit_core.dataset.encoding import (
+    DuplicatePolicy, EncodedAnswers, encode_answers, sort_order,
+)
 from crowdkit_core.errors import DatasetError
 
-DuplicatePolicy = Literal["keep", "first", "last", "error"]
-DUPLICATE_POLICIES: tuple[str, ...] = ("keep", "first", "last", "error")
 T = TypeVar("T")
 
 
@@ -46,8 +48,12 @@ class CrowdDataset:
 
     Build one with :func:`crowdkit_core.dataset.load_dataset` (files) or
     :meth:`from_arrays` / :func:`crowdkit_core.dataset.as_dataset` (memory). ``presorted``
-    is for the readers: their freshly built int64 arrays, already sorted by (task, worker,
-    label), are adopted without a check or a copy.
+    is for :meth:`from_encoded`: the encoder's fresh int64 arrays, already sorted by (task,
+    worker, label), are adopted without a check or a copy.
+
+    Side columns come with construction and are read-only afterwards: ``gold`` (class per
+    task, -1 where unknown) and ``task_data`` (named per-task arrays, e.g. a model's
+    predictions); :meth:`with_gold` gives a copy with other gold labels.
     """
 
     def __init__(
@@ -68,6 +74,7 @@ class CrowdDataset:
         *,
         inputs: Sequence[Any] = (),
         presorted: bool = False,
+        task_data: Mapping[str, Any] | None = None,
     ) -> None:
         tasks = np.asarray(tasks, dtype=np.int64)
         workers = np.asarray(workers, dtype=np.int64)
@@ -84,7 +91,7 @@ class CrowdDataset:
         _check_range(workers, len(self.worker_ids), "worker index", source or name)
         order = None if presorted else sort_order(
             tasks, workers, labels, len(self.worker_ids), self.n_classes)
-        if presorted:  # the readers' own fresh arrays, already sorted: adopted as they are
+        if presorted:  # fresh arrays, already sorted: adopted as they are
             self.tasks, self.workers, self.labels = tasks, workers, labels
         elif order is None:  # already sorted: copy, so the caller's arrays stay writable
             self.tasks, self.workers, self.labels = tasks.copy(), workers.copy(), labels.copy()
@@ -93,7 +100,9 @@ class CrowdDataset:
         for array in (self.tasks, self.workers, self.labels):
             array.setflags(write=False)
         counts = np.bincount(self.tasks, minlength=len(self.task_ids))
-        self.__dict__["answers_per_task"] = counts  # seeds the cached property below
+        counts.setflags(write=False)
+        #: (n_tasks,) number of answers of each task (computed here: every task needs one).
+        self.answers_per_task: np.ndarray = counts
         if (counts == 0).any():
             missing = self.task_ids[np.flatnonzero(counts == 0)[0]]
             raise DatasetError(
@@ -106,8 +115,10 @@ class CrowdDataset:
             )
         self.name = name
         self.metadata = metadata or Metadata(name=name, n_classes=self.n_classes)
-        self.gold = None if gold is None else np.asarray(gold, dtype=np.int64)
         self.source = source
+        self._gold = self._checked_gold(gold)
+        self._task_data = MappingProxyType(
+            {str(key): self._checked_task_column(key, value) for key, value in (task_data or {}).items()})
         self.n_duplicates = int(n_duplicates)
         self.warnings = tuple(warnings)
         #: Every file read to build this dataset (answers, metadata, gold...), for provenance.
@@ -127,8 +138,58 @@ class CrowdDataset:
             return value
 
     def has_cached(self, key: Any) -> bool:
-        """Whether :meth:`cached` already holds ``key``."""
-        return key in self._cache
+        """Whether :meth:`cached` already holds ``key``, or the cached attribute ``key``
+        (such as ``"answer_matrix"``) is already built."""
+        if key in self._cache:
+            return True
+        return (isinstance(key, str) and key in self.__dict__
+                and isinstance(getattr(type(self), key, None), cached_property))
+
+    # -- side columns --------------------------------------------------------------------
+    @property
+    def gold(self) -> np.ndarray | None:
+        """Gold class per task (-1 where unknown), read-only; None without gold labels."""
+        return self._gold
+
+    @gold.setter
+    def gold(self, gold: Any) -> None:
+        # Kept (validated) for code that assigns gold after building; prefer the
+        # constructor's ``gold=`` or :meth:`with_gold`.
+        self._gold = self._checked_gold(gold)
+
+    @property
+    def task_data(self) -> Mapping[str, np.ndarray]:
+        """Named per-task arrays (each of length n_tasks, read-only) given at construction."""
+        return self._task_data
+
+    def with_gold(self, gold: Any) -> "CrowdDataset":
+        """A copy of this dataset with ``gold`` (class per task, -1 unknown) as its gold labels.
+
+        The answer arrays are shared, not copied (they are read-only).
+        """
+        return self._rebuild(np.ones(self.n_tasks, dtype=bool), gold=gold)
+
+    def _checked_gold(self, gold: Any) -> np.ndarray | None:
+        if gold is None:
+            return None
+        values = np.array(gold, dtype=np.int64)
+        where = self.source or self.name
+        if values.shape != (self.n_tasks,):
+            raise DatasetError(
+                f"{where}: gold has shape {values.shape} but the dataset has {self.n_tasks} tasks; "
+                "give one class index per task (-1 where unknown)")
+        _check_range(values, self.n_classes, "gold label", where, low=-1)
+        values.setflags(write=False)
+        return values
+
+    def _checked_task_column(self, key: Any, value: Any) -> np.ndarray:
+        column = np.array(value)
+        if column.ndim == 0 or len(column) != self.n_tasks:
+            raise DatasetError(
+                f"{self.source or self.name}: task_data {key!r} has {column.size if column.ndim == 0 else len(column)} "
+                f"entries but the dataset has {self.n_tasks} tasks; give one entry per task")
+        column.setflags(write=False)
+        return column
 
     # -- construction helpers ------------------------------------------------------------
     @classmethod
@@ -143,11 +204,22 @@ class CrowdDataset:
         duplicates: DuplicatePolicy = "keep",
     ) -> "CrowdDataset":
         """Build from raw ids and labels (any hashable ids; labels as indices or names)."""
-        from crowdkit_core.dataset.readers import build_dataset
-
-        return build_dataset(
-            list(tasks), list(workers), list(labels), name=name, n_classes=n_classes,
+        encoded = encode_answers(
+            list(tasks), list(workers), list(labels), n_classes=n_classes,
             label_names=label_names, duplicates=duplicates, source="arrays",
+        )
+        return cls.from_encoded(encoded, name=name, source="arrays")
+
+    @classmethod
+    def from_encoded(cls, encoded: EncodedAnswers, *, name: str = "dataset", **kwargs: Any) -> "CrowdDataset":
+        """Adopt :func:`~crowdkit_core.dataset.encoding.encode_answers`' sorted arrays (no copy).
+
+        ``kwargs`` are the other constructor arguments (metadata, gold, source, inputs, task_data).
+        """
+        return cls(
+            encoded.tasks, encoded.workers, encoded.labels, encoded.n_classes, encoded.task_ids,
+            encoded.worker_ids, encoded.label_names, name=name, n_duplicates=encoded.n_duplicates,
+            warnings=encoded.warnings, presorted=True, **kwargs,
         )
 
     # -- sizes ---------------------------------------------------------------------------
@@ -184,7 +256,7 @@ class CrowdDataset:
     def vote_counts(self) -> np.ndarray:
         """(n_tasks, K) float array: how many answers gave each label to each task."""
         k = self.n_classes
-        if self._has_answer_matrix() and self.n_workers * k * k <= self.n_answers:
+        if self.has_cached("answer_matrix") and self.n_workers * k * k <= self.n_answers:
             # One sparse product with a (n_workers*K, K) label indicator: faster than the
             # bincount below once the matrix exists (the indicator is small next to it).
             indicator = np.tile(np.eye(k), (self.n_workers, 1))
@@ -194,24 +266,16 @@ class CrowdDataset:
         return flat.reshape(self.n_tasks, k)
 
     @cached_property
-    def answers_per_task(self) -> np.ndarray:
-        return np.bincount(self.tasks, minlength=self.n_tasks)
-
-    @cached_property
     def answers_per_worker(self) -> np.ndarray:
         return self.answers_per_column.reshape(self.n_workers, self.n_classes).sum(axis=1)
 
     @cached_property
     def answers_per_column(self) -> np.ndarray:
         """(n_workers*K,) how many answers worker w gave with label l, at ``w*K + l``."""
-        if self._has_answer_matrix():  # column sums of the CSR: no index array to build
+        if self.has_cached("answer_matrix"):  # column sums of the CSR: no index array to build
             sums = self.answer_matrix.T @ np.ones(self.n_tasks)
             return np.rint(sums).astype(np.int64)
         return np.bincount(self.worker_label_index, minlength=self.n_workers * self.n_classes)
-
-    def _has_answer_matrix(self) -> bool:
-        """Whether :attr:`answer_matrix` is already built (cached)."""
-        return "answer_matrix" in self.__dict__
 
     @cached_property
     def worker_label_index(self) -> np.ndarray:
@@ -253,16 +317,28 @@ class CrowdDataset:
 
     # -- transformations -----------------------------------------------------------------
     def subset_tasks(self, keep_mask: np.ndarray) -> "CrowdDataset":
-        """A dataset with only the tasks where ``keep_mask`` is true (indices renumbered)."""
+        """A dataset with only the tasks where ``keep_mask`` is true (indices renumbered).
+
+        Gold labels and ``task_data`` are subset along.
+        """
         keep_mask = np.asarray(keep_mask, dtype=bool)
-        new_index = np.cumsum(keep_mask) - 1
-        answer_keep = keep_mask[self.tasks]
-        gold = self.gold[keep_mask] if self.gold is not None else None
+        return self._rebuild(keep_mask, gold=self.gold[keep_mask] if self.gold is not None else None)
+
+    def _rebuild(self, keep_mask: np.ndarray, gold: Any) -> "CrowdDataset":
+        """A dataset of the tasks in ``keep_mask`` with ``gold``; answers stay sorted."""
+        if keep_mask.all():
+            tasks, workers, labels, task_ids = self.tasks, self.workers, self.labels, self.task_ids
+        else:
+            new_index = np.cumsum(keep_mask) - 1
+            answer_keep = keep_mask[self.tasks]
+            tasks, workers, labels = (
+                new_index[self.tasks[answer_keep]], self.workers[answer_keep], self.labels[answer_keep])
+            task_ids = self.task_ids[keep_mask]
         return CrowdDataset(
-            new_index[self.tasks[answer_keep]], self.workers[answer_keep],
-            self.labels[answer_keep], self.n_classes, self.task_ids[keep_mask],
-            self.worker_ids, self.label_names, self.name, self.metadata, gold, self.source,
-            self.n_duplicates, self.warnings, inputs=self.inputs,
+            tasks, workers, labels, self.n_classes, task_ids, self.worker_ids, self.label_names,
+            self.name, self.metadata, gold, self.source, self.n_duplicates, self.warnings,
+            inputs=self.inputs, presorted=True,
+            task_data={key: column[keep_mask] for key, column in self.task_data.items()},
         )
 
     def label_name(self, index: int) -> str:
@@ -292,27 +368,7 @@ class CrowdDataset:
         }
 
 
-def sort_order(
-    tasks: np.ndarray, workers: np.ndarray, labels: np.ndarray, n_workers: int, n_classes: int,
-) -> np.ndarray | None:
-    """Permutation sorting answers by (task, worker, label); None when they already are.
-
-    The three columns are packed into one int64 key when it fits (one vectorised sort, and
-    an O(n) check that skips sorting input that is already in order); answers with equal
-    keys are identical, so the sort need not be stable. Otherwise a lexicographic sort.
-    """
-    n_tasks = int(tasks.max()) + 1
-    if n_tasks * n_workers * n_classes >= 2**62:
-        return np.lexsort((labels, workers, tasks))
-    key = tasks * (n_workers * n_classes)
-    key += workers * n_classes
-    key += labels
-    if not (key[1:] < key[:-1]).any():
-        return None
-    return np.argsort(key)
-
-
-def _check_range(values: np.ndarray, upper: int, what: str, where: str) -> None:
-    if values.size and (values.min() < 0 or values.max() >= upper):
-        bad = values[(values < 0) | (values >= upper)][0]
-        raise DatasetError(f"{where}: {what} {int(bad)} is outside 0..{upper - 1}")
+def _check_range(values: np.ndarray, upper: int, what: str, where: str, low: int = 0) -> None:
+    if values.size and (values.min() < low or values.max() >= upper):
+        bad = values[(values < low) | (values >= upper)][0]
+        raise DatasetError(f"{where}: {what} {int(bad)} is outside {low}..{upper - 1}")

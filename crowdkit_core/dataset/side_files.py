@@ -1,0 +1,113 @@
+"""Files read next to the answers: gold labels (``truth.*``) and task lists (``--path-remove``).
+
+Both are matched against already encoded task ids, so they work the same whatever format
+the answers came in; an entry that cannot be matched is an error, never dropped silently
+(except gold labels of tasks nobody answered, which cannot be scored anyway).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence
+
+import numpy as np
+
+from crowdkit_core.dataset.encoding import label_index
+from crowdkit_core.dataset.formats import load_json
+from crowdkit_core.errors import DatasetError
+
+if TYPE_CHECKING:
+    from crowdkit_core.dataset.model import CrowdDataset
+
+TRUTH_FILE_CANDIDATES = ("truth.csv", "truth.tsv", "truth.json")
+
+
+def find_gold(folder: Path) -> Path | None:
+    """The folder's gold-label file (first of :data:`TRUTH_FILE_CANDIDATES`), if any."""
+    return next((folder / c for c in TRUTH_FILE_CANDIDATES if (folder / c).is_file()), None)
+
+
+def read_gold(
+    path: Path, task_ids: Sequence[Any], n_classes: int, label_names: Sequence[str] | None = None,
+) -> np.ndarray:
+    """Gold class per task of ``task_ids`` (-1 where unknown) from truth.csv/.tsv/.json.
+
+    Labels are names from ``label_names`` or class indices below ``n_classes``; tasks
+    absent from ``task_ids`` (nobody answered them) are skipped.
+    """
+    pairs = _gold_pairs(path)
+    index = {str(t): i for i, t in enumerate(task_ids)}
+    names = {str(n): i for i, n in enumerate(label_names or ())}
+    gold = np.full(len(task_ids), -1, dtype=np.int64)
+    for task, label in pairs:
+        i = index.get(str(task))
+        if i is None:
+            continue
+        value = label_index(label, names, n_classes)
+        if value is None:
+            raise DatasetError(f"{path}: task {task!r}: unknown gold label {label!r}; use a label name or class index")
+        gold[i] = value
+    return gold
+
+
+def _gold_pairs(path: Path) -> list[tuple[Any, Any]]:
+    """(task, label) pairs of a gold file, in file order."""
+    if path.suffix.lower() == ".json":
+        raw = load_json(path, "an object {task: label}")
+        if not isinstance(raw, dict):
+            raise DatasetError(f"{path}: gold labels must be an object {{task: label}}")
+        return list(raw.items())
+    pairs = []
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.reader(handle, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
+            header = [h.strip().lower() for h in next(reader, [])]
+            if "task" not in header or "label" not in header:
+                raise DatasetError(f"{path}: line 1: header must name the columns task,label")
+            ti, li = header.index("task"), header.index("label")
+            for row in reader:
+                if not row:
+                    continue
+                if len(row) <= max(ti, li):
+                    raise DatasetError(
+                        f"{path}: line {reader.line_num}: expected {len(header)} fields, found "
+                        f"{len(row)}; give each line a task and a label")
+                pairs.append((row[ti].strip(), row[li].strip()))
+    except UnicodeDecodeError as exc:
+        raise DatasetError(f"{path}: not UTF-8 text ({exc.reason}); save it as UTF-8") from None
+    except csv.Error as exc:
+        raise DatasetError(f"{path}: malformed CSV ({exc})") from None
+    return pairs
+
+
+def read_task_list(path: str | os.PathLike[str], dataset: "CrowdDataset") -> np.ndarray:
+    """Boolean mask of tasks named in ``path`` (text, one id a line; JSON list; or .npy ids)."""
+    file = Path(path)
+    if not file.is_file():
+        raise DatasetError(f"{file}: task list not found; check --path-remove")
+    if file.suffix.lower() == ".npy":
+        try:
+            values = [str(v) for v in np.load(file, allow_pickle=False).ravel().tolist()]
+        except ValueError as exc:
+            raise DatasetError(f"{file}: not a numpy array of task ids ({exc})") from None
+    elif file.suffix.lower() == ".json":
+        raw = load_json(file, "a list of task ids")
+        if not isinstance(raw, list):
+            raise DatasetError(f"{file}: must hold a JSON list of task ids")
+        values = [str(v) for v in raw]
+    else:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise DatasetError(f"{file}: not UTF-8 text ({exc.reason}); save it as UTF-8") from None
+        values = [line.strip() for line in text.splitlines() if line.strip()]
+    index = {str(t): i for i, t in enumerate(dataset.task_ids)}
+    mask = np.zeros(dataset.n_tasks, dtype=bool)
+    for value in values:
+        i = index.get(value)
+        if i is None:
+            raise DatasetError(f"{file}: task {value!r} is not in the dataset; remove it from the list")
+        mask[i] = True
+    return mask
