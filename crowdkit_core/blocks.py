@@ -99,11 +99,34 @@ def matmul_into(matrix: Any, dense: np.ndarray, out: np.ndarray) -> np.ndarray:
     return out
 
 
-@functools.lru_cache(maxsize=1)
+def transpose_matmul(matrix: Any, dense: np.ndarray) -> np.ndarray:
+    """``matrix.T @ dense`` for a CSR ``matrix``: an M-step's scatter of rows into columns.
+
+    Calls scipy's CSC kernel on the CSR arrays directly (what ``matrix.T @ dense`` runs,
+    without building the transposed matrix, whose checks cost more than a small block's
+    product); falls back to the public product without the private module.
+    """
+    dense = np.ascontiguousarray(dense, dtype=np.float64)
+    kernel = _sparsetools("csc_matvecs")
+    if kernel is None or matrix.data.dtype != np.float64:
+        return np.asarray(matrix.T @ dense)
+    n_rows, n_cols = matrix.shape
+    out = np.zeros((n_cols, dense.shape[1]))
+    kernel(n_cols, n_rows, dense.shape[1], matrix.indptr, matrix.indices, matrix.data,
+           dense.ravel(), out.ravel())
+    return out
+
+
 def _csr_matvecs() -> Callable[..., None] | None:
-    """scipy's compiled CSR kernel (private, hence optional), imported on first use."""
+    """scipy's compiled CSR multi-vector kernel, or None."""
+    return _sparsetools("csr_matvecs")
+
+
+@functools.lru_cache(maxsize=None)
+def _sparsetools(name: str) -> Callable[..., None] | None:
+    """A compiled kernel of scipy's private ``_sparsetools`` (hence optional), on first use."""
     try:
-        from scipy.sparse._sparsetools import csr_matvecs
+        from scipy.sparse import _sparsetools
     except ImportError:  # pragma: no cover - depends on the scipy build
         return None
-    return csr_matvecs
+    return getattr(_sparsetools, name, None)

@@ -87,3 +87,14 @@ def test_matmul_into_falls_back_for_other_dtypes():
     out = np.empty((2, 2))
     B.matmul_into(matrix, dense, out)
     assert np.array_equal(out, matrix.toarray() @ dense)
+
+
+@pytest.mark.parametrize("kernel", [True, False])
+def test_transpose_matmul_is_the_transposed_product(monkeypatch, kernel):
+    data = make_dataset(300, 3)
+    dense = np.random.default_rng(2).normal(size=(data.n_tasks, 4))
+    if not kernel:
+        monkeypatch.setattr(B, "_sparsetools", lambda name: None)
+    for block in B.task_blocks(data, 3):
+        expected = data.answer_matrix[block.rows].T @ dense[block.rows]
+        assert np.array_equal(B.transpose_matmul(block.matrix, dense[block.rows]), expected)

@@ -24,7 +24,7 @@ import numpy as np
 from pydantic import Field
 
 from crowdkit_core.aggregator import Aggregator
-from crowdkit_core.blocks import TaskBlock, matmul_into, task_blocks
+from crowdkit_core.blocks import TaskBlock, matmul_into, task_blocks, transpose_matmul
 from crowdkit_core.dataset import CrowdDataset
 from crowdkit_core.engine import Statistics, get_engine
 
@@ -138,7 +138,7 @@ def block_stats(block: TaskBlock, shares: np.ndarray, log_total: float = 0.0) ->
     (n_workers*K, K) output while the shares are still in cache; on one block it is exactly
     the whole-matrix product.
     """
-    return ConfusionStats(np.asarray(block.matrix.T @ shares), column_sums(shares), log_total)
+    return ConfusionStats(transpose_matmul(block.matrix, shares), column_sums(shares), log_total)
 
 
 def column_sums(matrix: np.ndarray) -> np.ndarray:
@@ -221,16 +221,12 @@ def block_e_step(
     """A block's shares (written into its (rows, K) ``out``) and the sum of its ``log Z``.
 
     The rare rows whose ratios overflow are recomputed with a log-sum-exp. ``single`` says
-    that the block is the whole dataset: only then does the row total use BLAS (which on
-    threads would fight the engine's pool); a function of the data, so never of n_jobs.
+    that the block is the whole dataset (see :func:`row_totals`).
     """
     ratios = matmul_into(block.matrix, scores.relative, out)
     with np.errstate(over="ignore", invalid="ignore"):
         np.exp(ratios, out=ratios)
-        if single:
-            totals = np.dot(ratios, scores.prior_ratio)
-        else:
-            totals = np.einsum("ik,k->i", ratios, scores.prior_ratio)
+        totals = row_totals(ratios, scores.prior_ratio, single)
         ratios /= totals[:, None]
     log_totals = np.log(totals)
     if not totals.max() < RATIO_LIMIT:  # one reduction in the common case (NaN fails it too)
@@ -238,6 +234,21 @@ def block_e_step(
         exact = np.asarray(block.matrix[overflow] @ scores.relative)
         ratios[overflow], log_totals[overflow] = exact_shares(exact, scores.log_prior_ratio)
     return ratios, float(log_totals.sum())
+
+
+def row_totals(ratios: np.ndarray, weights: np.ndarray, single: bool) -> np.ndarray:
+    """``ratios @ weights`` for a narrow (rows, K) block.
+
+    On the whole dataset (``single``) with BLAS; on a block of several, column by column
+    (1.5x BLAS on a block in cache, 3x faster than einsum), because BLAS's own threads
+    would fight the engine's. The choice depends on the data only, never on n_jobs.
+    """
+    if single:
+        return np.dot(ratios, weights)
+    totals = ratios[:, 0] * weights[0]
+    for column in range(1, ratios.shape[1]):
+        totals += ratios[:, column] * weights[column]
+    return totals
 
 
 def confusion_block(
