@@ -60,7 +60,7 @@ def labels_from_proba(
     ``n_jobs`` threads; only rows that really have a tie then draw random numbers, in row
     order, so the result never depends on ``n_jobs``.
     """
-    from crowdkit_core.blocks import map_row_ranges
+    from crowdkit_core.engine import map_row_ranges
 
     proba = np.asarray(proba, dtype=np.float64)
     n = proba.shape[0]

@@ -1,37 +1,27 @@
-"""Task blocks: the answer matrix cut into contiguous task ranges, run on a thread pool.
+"""Task blocks: the answer matrix cut into contiguous task ranges that share its arrays.
 
 One EM iteration is a map over tasks (each task's E-step is independent) followed by a
-reduce (M-step statistics are sums over tasks). This module is the local engine for that
-map-reduce: :func:`task_blocks` cuts the answer matrix into blocks that share its arrays,
-and :func:`map_blocks` runs a function on every block, on threads when ``n_jobs > 1``
-(scipy's sparse kernels and numpy's ufuncs release the GIL).
-
-Row-wise work (E-steps) gives identical numbers whatever the blocks. A reduction that adds
-per-block partials should use :func:`sum_in_order`, so that a given block count always
-gives the same numbers.
+reduce (M-step statistics are sums over tasks); :mod:`crowdkit_core.engine` runs that
+map-reduce over the blocks cut here. The cut depends on the answer count only, never on the
+number of threads, so a fit gives the same bits for every ``n_jobs``.
 """
 
 from __future__ import annotations
 
 import functools
-import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, Callable
 
 import numpy as np
 
 from crowdkit_core.dataset.model import CrowdDataset
 
-#: Answers per block below which a dataset is not cut further (keeps per-block overhead small
-#: and each block's (rows, K) working set near the CPU caches).
+#: Fewest answers per block: datasets under twice this stay one block (so small datasets
+#: never pay a per-block overhead), and a block's (rows, K) working set stays near the CPU
+#: caches, so its M-step statistics are computed while its posteriors are still there.
 MIN_BLOCK_ANSWERS = 1 << 16
-#: Upper bound on the number of blocks.
+#: Upper bound on the number of blocks (each carries its own copy of the statistics).
 MAX_BLOCKS = 16
-
-T = TypeVar("T")
-
 
 @dataclass(frozen=True)
 class TaskBlock:
@@ -46,26 +36,21 @@ class TaskBlock:
         return slice(self.start, self.stop)
 
 
-def block_count(n_answers: int, n_jobs: int | None = 1) -> int:
-    """How many blocks to cut ``n_answers`` into for ``n_jobs`` threads (a power of two).
-
-    One block on one thread (cutting only adds overhead there); otherwise about two blocks
-    per thread, as long as blocks keep at least :data:`MIN_BLOCK_ANSWERS` answers.
-    """
-    threads = resolve_n_jobs(n_jobs)
-    wanted = min(MAX_BLOCKS, 2 * threads) if threads > 1 else 1
-    n_blocks = 1
-    while n_blocks < wanted and n_answers >= 2 * n_blocks * MIN_BLOCK_ANSWERS:
-        n_blocks *= 2
-    return n_blocks
+def block_count(n_answers: int) -> int:
+    """How many blocks to cut ``n_answers`` into: at least MIN_BLOCK_ANSWERS each, at most
+    MAX_BLOCKS (a function of the data alone, so that results never depend on threads)."""
+    return max(1, min(MAX_BLOCKS, n_answers // MIN_BLOCK_ANSWERS))
 
 
-def task_blocks(dataset: CrowdDataset, n_blocks: int) -> list[TaskBlock]:
+def task_blocks(dataset: CrowdDataset, n_blocks: int | None = None) -> list[TaskBlock]:
     """The answer matrix cut into ``n_blocks`` task ranges with about equal answer counts.
 
-    Blocks are cached on the dataset (keyed by ``n_blocks``) and share the matrix's
-    ``indices`` and ``data`` arrays; only each block's small ``indptr`` is new.
+    ``n_blocks`` defaults to :func:`block_count` of the dataset. Blocks are cached on the
+    dataset (keyed by ``n_blocks``) and share the matrix's ``indices`` and ``data`` arrays;
+    only each block's small ``indptr`` is new.
     """
+    if n_blocks is None:
+        n_blocks = block_count(dataset.n_answers)
     return dataset.cached(("task_blocks", n_blocks), lambda: _cut_blocks(dataset, n_blocks))
 
 
@@ -93,62 +78,6 @@ def _cut_blocks(dataset: CrowdDataset, n_blocks: int) -> list[TaskBlock]:
     return blocks
 
 
-def resolve_n_jobs(n_jobs: int | None) -> int:
-    """scikit-learn's convention: None means 1, -1 all cores, -2 all but one, and so on."""
-    if n_jobs is None or n_jobs == 0:
-        return 1
-    cores = os.cpu_count() or 1
-    if n_jobs < 0:
-        return max(1, cores + 1 + n_jobs)
-    return n_jobs
-
-
-_pools: dict[int, ThreadPoolExecutor] = {}
-_pools_lock = threading.Lock()
-
-
-def _pool(n_threads: int) -> ThreadPoolExecutor:
-    """A process-wide pool per size, created on first use (threads are reused across fits)."""
-    with _pools_lock:
-        if n_threads not in _pools:
-            _pools[n_threads] = ThreadPoolExecutor(n_threads, thread_name_prefix="crowdkit")
-        return _pools[n_threads]
-
-
-def map_blocks(function: Callable[[TaskBlock], T], blocks: Sequence[TaskBlock],
-               n_jobs: int | None = 1) -> list[T]:
-    """``[function(block) for block in blocks]``, on up to ``n_jobs`` threads, in order."""
-    n_threads = min(resolve_n_jobs(n_jobs), len(blocks))
-    if n_threads <= 1:
-        return [function(block) for block in blocks]
-    return list(_pool(n_threads).map(function, blocks))
-
-
-def map_row_ranges(function: Callable[[slice], Any], n_rows: int, n_jobs: int | None = 1,
-                   min_rows: int = MIN_BLOCK_ANSWERS // 4) -> None:
-    """Run ``function(rows)`` over contiguous row ranges of ``0:n_rows`` (threads if n_jobs > 1).
-
-    For row-wise work on dense (n_rows, K) arrays, e.g. argmax; ranges keep at least
-    ``min_rows`` rows.
-    """
-    n_threads = resolve_n_jobs(n_jobs)
-    n_ranges = max(1, min(n_threads, n_rows // max(min_rows, 1)))
-    if n_ranges == 1:
-        function(slice(0, n_rows))
-        return
-    cuts = np.linspace(0, n_rows, n_ranges + 1).astype(int)
-    ranges = [slice(int(a), int(b)) for a, b in zip(cuts[:-1], cuts[1:])]
-    list(_pool(n_ranges).map(function, ranges))
-
-
-def sum_in_order(parts: Sequence[np.ndarray]) -> np.ndarray:
-    """Add partial statistics in block order (a fixed order keeps results reproducible)."""
-    total = np.array(parts[0], dtype=np.float64, copy=True)
-    for part in parts[1:]:
-        total += part
-    return total
-
-
 def matmul_into(matrix: Any, dense: np.ndarray, out: np.ndarray) -> np.ndarray:
     """``out[...] = matrix @ dense`` for a CSR ``matrix`` without a temporary array.
 
@@ -170,11 +99,34 @@ def matmul_into(matrix: Any, dense: np.ndarray, out: np.ndarray) -> np.ndarray:
     return out
 
 
-@functools.lru_cache(maxsize=1)
+def transpose_matmul(matrix: Any, dense: np.ndarray) -> np.ndarray:
+    """``matrix.T @ dense`` for a CSR ``matrix``: an M-step's scatter of rows into columns.
+
+    Calls scipy's CSC kernel on the CSR arrays directly (what ``matrix.T @ dense`` runs,
+    without building the transposed matrix, whose checks cost more than a small block's
+    product); falls back to the public product without the private module.
+    """
+    dense = np.ascontiguousarray(dense, dtype=np.float64)
+    kernel = _sparsetools("csc_matvecs")
+    if kernel is None or matrix.data.dtype != np.float64:
+        return np.asarray(matrix.T @ dense)
+    n_rows, n_cols = matrix.shape
+    out = np.zeros((n_cols, dense.shape[1]))
+    kernel(n_cols, n_rows, dense.shape[1], matrix.indptr, matrix.indices, matrix.data,
+           dense.ravel(), out.ravel())
+    return out
+
+
 def _csr_matvecs() -> Callable[..., None] | None:
-    """scipy's compiled CSR kernel (private, hence optional), imported on first use."""
+    """scipy's compiled CSR multi-vector kernel, or None."""
+    return _sparsetools("csr_matvecs")
+
+
+@functools.lru_cache(maxsize=None)
+def _sparsetools(name: str) -> Callable[..., None] | None:
+    """A compiled kernel of scipy's private ``_sparsetools`` (hence optional), on first use."""
     try:
-        from scipy.sparse._sparsetools import csr_matvecs
+        from scipy.sparse import _sparsetools
     except ImportError:  # pragma: no cover - depends on the scipy build
         return None
-    return csr_matvecs
+    return getattr(_sparsetools, name, None)

@@ -1,8 +1,6 @@
-"""Task blocks: cutting, thread mapping, reproducible reductions, the in-place product."""
+"""Task blocks: cutting by answer count, sharing the matrix arrays, the in-place product."""
 
 from __future__ import annotations
-
-import threading
 
 import numpy as np
 import pytest
@@ -19,23 +17,22 @@ def make_dataset(n_tasks: int, per_task: int, n_workers: int = 50, k: int = 4, s
     return CrowdDataset(tasks, workers, labels, k, np.arange(n_tasks), np.arange(n_workers))
 
 
-@pytest.mark.parametrize("n_jobs, n_answers, expected", [
-    (1, 10**7, 1),                      # one thread: never cut
-    (2, 10**6, 4),                      # two blocks per thread
-    (2, 2 * B.MIN_BLOCK_ANSWERS - 1, 1),  # too small to cut
-    (2, 2 * B.MIN_BLOCK_ANSWERS, 2),
-    (64, 10**9, B.MAX_BLOCKS),
+@pytest.mark.parametrize("n_answers, expected", [
+    (10**4, 1),
+    (2 * B.MIN_BLOCK_ANSWERS - 1, 1),  # too small to cut: every real dataset stays one block
+    (2 * B.MIN_BLOCK_ANSWERS, 2),
+    (10**6, 10**6 // B.MIN_BLOCK_ANSWERS),
+    (10**9, B.MAX_BLOCKS),
 ])
-def test_block_count(n_jobs, n_answers, expected):
-    assert B.block_count(n_answers, n_jobs) == expected
+def test_block_count_depends_on_answers_only(n_answers, expected):
+    assert B.block_count(n_answers) == expected
 
 
-def test_resolve_n_jobs_follows_scikit_learn():
-    cores = B.os.cpu_count() or 1
-    assert B.resolve_n_jobs(None) == B.resolve_n_jobs(1) == B.resolve_n_jobs(0) == 1
-    assert B.resolve_n_jobs(-1) == cores
-    assert B.resolve_n_jobs(-2) == max(1, cores - 1)
-    assert B.resolve_n_jobs(3) == 3
+def test_default_cut_follows_block_count():
+    data = make_dataset(100_000, 3)
+    parts = B.task_blocks(data)
+    assert len(parts) == B.block_count(data.n_answers) == 4
+    assert B.task_blocks(data, 4) is parts
 
 
 @pytest.mark.parametrize("n_blocks", [1, 2, 3, 7, 16])
@@ -62,26 +59,6 @@ def test_blocks_balance_answers_not_tasks():
     assert first.matrix.nnz == second.matrix.nnz == 1000
 
 
-def test_map_blocks_keeps_order_and_uses_threads():
-    data = make_dataset(1000, 3)
-    parts = B.task_blocks(data, 8)
-    seen = set()
-
-    def work(block):
-        seen.add(threading.get_ident())
-        return block.start
-
-    assert B.map_blocks(work, parts, n_jobs=4) == [b.start for b in parts]
-    assert B.map_blocks(work, parts, n_jobs=1) == [b.start for b in parts]
-    assert len(seen) >= 1
-
-
-def test_sum_in_order_is_a_fixed_order_sum():
-    parts = [np.array([1e16, 1.0]), np.array([1.0, 1e16]), np.array([-1e16, -1e16])]
-    assert B.sum_in_order(parts).tolist() == [(1e16 + 1.0) - 1e16, (1.0 + 1e16) - 1e16]
-    assert parts[0].tolist() == [1e16, 1.0]  # inputs untouched
-
-
 @pytest.mark.parametrize("n_blocks", [1, 4])
 def test_matmul_into_matches_the_public_product(n_blocks):
     data = make_dataset(500, 4)
@@ -102,17 +79,6 @@ def test_matmul_into_falls_back_without_the_private_kernel(monkeypatch):
     assert np.array_equal(out, data.answer_matrix @ dense)
 
 
-@pytest.mark.parametrize("n_jobs", [1, 2, 3])
-def test_map_row_ranges_covers_every_row_once(n_jobs):
-    hits = np.zeros(100_000, dtype=int)
-
-    def work(rows):
-        hits[rows] += 1
-
-    B.map_row_ranges(work, hits.size, n_jobs, min_rows=1000)
-    assert (hits == 1).all()
-
-
 def test_matmul_into_falls_back_for_other_dtypes():
     from scipy import sparse
 
@@ -121,3 +87,14 @@ def test_matmul_into_falls_back_for_other_dtypes():
     out = np.empty((2, 2))
     B.matmul_into(matrix, dense, out)
     assert np.array_equal(out, matrix.toarray() @ dense)
+
+
+@pytest.mark.parametrize("kernel", [True, False])
+def test_transpose_matmul_is_the_transposed_product(monkeypatch, kernel):
+    data = make_dataset(300, 3)
+    dense = np.random.default_rng(2).normal(size=(data.n_tasks, 4))
+    if not kernel:
+        monkeypatch.setattr(B, "_sparsetools", lambda name: None)
+    for block in B.task_blocks(data, 3):
+        expected = data.answer_matrix[block.rows].T @ dense[block.rows]
+        assert np.array_equal(B.transpose_matmul(block.matrix, dense[block.rows]), expected)

@@ -9,20 +9,23 @@ dataset's answer matrix, so an E-step and an M-step are each a sum over task par
   ``log_pi_flat`` holds ``log confusion[w, :, l]``.
 * M-step: ``A.T @ posteriors`` gives, for each (worker, answered label), the expected count
   of each true class, i.e. the expected confusion counts.
+
+One iteration is a map-reduce (:mod:`crowdkit_core.engine`): each task block's E-step and
+statistics in one fused pass (:func:`confusion_block`), the :class:`ConfusionStats` summed in
+block order, then a pure M-step from the sums to the next :class:`ConfusionState`.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from dataclasses import dataclass
 
 import numpy as np
 from pydantic import Field
 
 from crowdkit_core.aggregator import Aggregator
-from crowdkit_core.blocks import (
-    TaskBlock, block_count, map_blocks, matmul_into, task_blocks,
-)
+from crowdkit_core.blocks import TaskBlock, matmul_into, task_blocks, transpose_matmul
 from crowdkit_core.dataset import CrowdDataset
+from crowdkit_core.engine import Statistics, get_engine
 from crowdkit_core.estimator import Output, Tags
 
 from crowdkit_classic._em import (
@@ -61,10 +64,11 @@ class ParallelEMParams(SmoothedEMParams):
 
     n_jobs: int | None = Field(
         1,
-        description="Threads for the E-step, which runs over blocks of tasks "
-                    "(scikit-learn's convention: None or 1 means one, -1 all cores). Only "
-                    "datasets of at least 131072 answers are cut into blocks. Results are "
-                    "the same, bit for bit, for every value.",
+        description="Threads for the fused E-step and statistics pass, which runs over "
+                    "blocks of tasks (scikit-learn's convention: None or 1 means one, -1 all "
+                    "cores). Only datasets of at least 131072 answers are cut into blocks, "
+                    "by answer count whatever n_jobs, so results are the same, bit for bit, "
+                    "for every value.",
     )
 
 
@@ -79,27 +83,62 @@ class ConfusionParams(ParallelEMParams):
     )
 
 
-# -- sufficient statistics (each a sum over tasks: map-reduce friendly) ----------------------
-def confusion_counts(
-    dataset: CrowdDataset, posteriors: np.ndarray, class_weights: np.ndarray | None = None,
-) -> np.ndarray:
-    """(n_workers, K, K) expected counts ``[w, true k, answered l]`` under ``posteriors``.
+# -- state, statistics and the fused E-step + statistics pass over one block ---------------
+@dataclass(frozen=True)
+class ConfusionState:
+    """Parameters of a DS-type model: class priors (K,) and confusion (n_workers, K, K).
 
-    With ``class_weights``, the posteriors are ``posteriors * class_weights`` (an
-    :class:`EStep`'s ``shares`` and ``class_weights``): the weights scale the small output's
-    columns instead of the (n_tasks, K) input.
-
-    One product ``A.T @ T``: it walks A's rows in task order and scatters into a small
-    (n_workers*K, K) output, several times faster than gathering posterior rows through a
-    CSC copy. It is a sum over tasks (a map-reduce over task blocks would add per-block
-    partials); it stays on one thread, where it measured faster than split across threads
-    (the scatter is bound by memory traffic) and gives the same bits whatever ``n_jobs``.
+    A fit leaves its final state in ``state_``; passing a state as ``init`` to ``_fit``
+    starts EM from it instead of from vote shares (a warm start).
     """
-    k = dataset.n_classes
-    stats = np.asarray(dataset.answer_matrix_t @ posteriors)  # row w*K + l, column true class
-    if class_weights is not None:
-        stats *= class_weights
-    return stats.reshape(dataset.n_workers, k, k).transpose(0, 2, 1)
+
+    priors: np.ndarray
+    confusion: np.ndarray
+
+    def check_fits(self, n_workers: int, n_classes: int) -> None:
+        """Raise ValueError unless the shapes are (K,) and (n_workers, K, K)."""
+        expected = ((n_classes,), (n_workers, n_classes, n_classes))
+        if (np.shape(self.priors), np.shape(self.confusion)) != expected:
+            raise ValueError(
+                f"init: a state with priors of shape {np.shape(self.priors)} and confusion of "
+                f"shape {np.shape(self.confusion)} does not fit this dataset of {n_workers} "
+                f"workers and {n_classes} classes (expected {expected[0]} and {expected[1]})"
+            )
+
+
+@dataclass(frozen=True)
+class ConfusionStats(Statistics):
+    """Sums over tasks that an M-step needs, taken on E-step shares (see :class:`LogScores`).
+
+    ``counts`` (n_workers*K, K): ``A.T @ shares``, row ``w*K + l``, column true class, the
+    expected confusion counts; ``class_totals`` (K,): summed shares; ``log_total``: the sum
+    of the tasks' ``log Z`` (the task-dependent part of the log-likelihood; 0 when the
+    shares did not come from an E-step).
+    """
+
+    counts: np.ndarray
+    class_totals: np.ndarray
+    log_total: float
+
+    def weighted(self, class_weights: np.ndarray) -> "ConfusionStats":
+        """The statistics of ``shares * class_weights``: the weights scale the small sums."""
+        return ConfusionStats(self.counts * class_weights, self.class_totals * class_weights,
+                              self.log_total)
+
+    def confusion_counts(self) -> np.ndarray:
+        """(n_workers, K, K) view ``[w, true k, answered l]`` of ``counts``."""
+        k = self.counts.shape[1]
+        return self.counts.reshape(-1, k, k).transpose(0, 2, 1)
+
+
+def block_stats(block: TaskBlock, shares: np.ndarray, log_total: float = 0.0) -> ConfusionStats:
+    """A block's statistics under its (rows, K) ``shares``.
+
+    ``A.T @ shares`` walks the block's rows in task order and scatters into a small
+    (n_workers*K, K) output while the shares are still in cache; on one block it is exactly
+    the whole-matrix product.
+    """
+    return ConfusionStats(transpose_matmul(block.matrix, shares), column_sums(shares), log_total)
 
 
 def column_sums(matrix: np.ndarray) -> np.ndarray:
@@ -119,82 +158,113 @@ def flat_log_confusion(log_confusion: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(log_confusion.transpose(0, 2, 1)).reshape(-1, k)
 
 
+def labels_given(dataset: CrowdDataset) -> np.ndarray:
+    """(n_workers, K) mask: did worker w ever answer label l (cached on the dataset)."""
+    return dataset.cached("labels_given", lambda: (dataset.answers_per_column > 0).reshape(
+        dataset.n_workers, dataset.n_classes))
+
+
 #: Rows whose likelihood ratio to the reference class exceeds this are redone in log space.
 RATIO_LIMIT = 1e300
 
 
-class EStep(NamedTuple):
-    """An E-step's result. The posteriors are ``shares * class_weights`` (row by row):
-    multiplying by the class prior ratios is left out of the (n_tasks, K) array, because an
-    M-step can apply it to its small outputs instead (:func:`confusion_counts`);
-    :meth:`posteriors_in_place` does it when the posteriors themselves are needed."""
-
-    shares: np.ndarray
-    class_weights: np.ndarray
-    log_likelihood: float
-    class_totals: np.ndarray  # sum_i posteriors[i]
-
-    def posteriors_in_place(self) -> np.ndarray:
-        """The posteriors, computed in ``shares`` (which then holds them)."""
-        return np.multiply(self.shares, self.class_weights, out=self.shares)
-
-
-def e_step(
-    dataset: CrowdDataset, log_prior: np.ndarray, log_confusion: np.ndarray,
-    n_jobs: int | None = 1, out: np.ndarray | None = None,
-) -> EStep:
-    """Task posteriors, marginal log-likelihood ``sum_i log p(answers of task i)`` and class totals.
+@dataclass(frozen=True)
+class LogScores:
+    """An E-step's parameters, broadcast to every block: log ratios to a reference class.
 
     Scores are taken relative to a reference class ``r`` (the most probable a priori): the
-    sparse product ``R = A @ (log_confusion - log_confusion[:, r])`` gives each task's log
-    likelihood ratio to ``r``, whose exponential needs no per-row maximum, because the
-    reference entry is exactly 1 and the row total ``Z = exp(R) @ w`` (``w`` the prior
-    ratios, ``w_r = 1``) is therefore at least 1. The rare rows whose ratios overflow are
-    recomputed with a log-sum-exp. The dropped reference terms come back in the
-    log-likelihood through one dot product with the per-column answer counts. The result
-    holds ``exp(R) / Z`` and ``w`` separately (see :class:`EStep`). This saves the two
-    transposes, the row maximum and a broadcast of a plain softmax. Tasks are independent,
-    so the work runs block by block, on threads when ``n_jobs > 1``; nothing in the result
-    depends on the blocks (sums run over whole arrays). ``out`` may be the previous
-    posteriors, which are then overwritten (saves allocating a fresh array every iteration).
+    sparse product ``R = A @ relative`` (``relative`` = flat log confusion minus its column
+    ``r``) gives each task's log likelihood ratio to ``r``, whose exponential needs no
+    per-row maximum, because the reference entry is exactly 1 and the row total
+    ``Z = exp(R) @ w`` (``w`` the prior ratios, ``w_r = 1``) is therefore at least 1. A
+    block's E-step keeps ``shares = exp(R) / Z``: the posteriors are ``shares * w``, and
+    the weights are applied to the small summed statistics instead of the (n_tasks, K)
+    shares (:meth:`ConfusionStats.weighted`). The dropped reference terms come back in
+    :meth:`log_likelihood` through one dot product with the per-column answer counts.
     """
-    n_tasks, k = dataset.n_tasks, dataset.n_classes
-    ref = int(np.argmax(log_prior))
-    flat = flat_log_confusion(log_confusion)
-    ref_column = flat[:, ref].copy()
-    with np.errstate(invalid="ignore"):  # -inf - -inf on labels never given: never read
-        relative = flat - ref_column[:, None]
-    log_prior_ratio = log_prior - log_prior[ref]
-    prior_ratio = np.exp(log_prior_ratio)
-    shares = np.empty((n_tasks, k)) if out is None else out
-    log_totals = np.empty(n_tasks)
-    blocks = task_blocks(dataset, block_count(dataset.n_answers, n_jobs))
-    # On threads, keep BLAS out of the blocks: its own thread pool would fight ours.
-    row_dot = np.dot if len(blocks) == 1 else (lambda a, v: np.einsum("ik,k->i", a, v))
 
-    def run(block: TaskBlock) -> None:
-        ratios = matmul_into(block.matrix, relative, shares[block.rows])
-        with np.errstate(over="ignore", invalid="ignore"):
-            np.exp(ratios, out=ratios)
-            totals = row_dot(ratios, prior_ratio)
-            ratios /= totals[:, None]
-        np.log(totals, out=log_totals[block.rows])
-        if totals.max() < RATIO_LIMIT:  # one reduction in the common case (NaN fails it too)
-            return
+    relative: np.ndarray
+    log_prior_ratio: np.ndarray
+    prior_ratio: np.ndarray
+    reference_column: np.ndarray
+    log_prior_reference: float
+
+    @classmethod
+    def of(cls, log_prior: np.ndarray, log_confusion: np.ndarray) -> "LogScores":
+        """Scores from log priors (K,) and log confusion matrices (n_workers, K, K)."""
+        ref = int(np.argmax(log_prior))
+        flat = flat_log_confusion(log_confusion)
+        ref_column = flat[:, ref].copy()
+        with np.errstate(invalid="ignore"):  # -inf - -inf on labels never given: never read
+            relative = flat - ref_column[:, None]
+        log_prior_ratio = log_prior - log_prior[ref]
+        return cls(relative, log_prior_ratio, np.exp(log_prior_ratio), ref_column,
+                   log_prior[ref])
+
+    @classmethod
+    def of_state(cls, state: ConfusionState) -> "LogScores":
+        """Scores of a model state (log 0 = -inf only on labels never given, never read)."""
+        with np.errstate(divide="ignore"):
+            return cls.of(np.log(state.priors), np.log(state.confusion))
+
+    def log_likelihood(self, dataset: CrowdDataset, log_total: float) -> float:
+        """``sum_i log p(answers of task i)`` from the summed ``log Z`` of every block."""
+        counts = dataset.answers_per_column
+        answered = counts > 0
+        return float(dataset.n_tasks * self.log_prior_reference
+                     + counts[answered] @ self.reference_column[answered] + log_total)
+
+
+def block_e_step(
+    block: TaskBlock, scores: LogScores, out: np.ndarray, single: bool = True,
+) -> tuple[np.ndarray, float]:
+    """A block's shares (written into its (rows, K) ``out``) and the sum of its ``log Z``.
+
+    The rare rows whose ratios overflow are recomputed with a log-sum-exp. ``single`` says
+    that the block is the whole dataset (see :func:`row_totals`).
+    """
+    ratios = matmul_into(block.matrix, scores.relative, out)
+    with np.errstate(over="ignore", invalid="ignore"):
+        np.exp(ratios, out=ratios)
+        totals = row_totals(ratios, scores.prior_ratio, single)
+        ratios /= totals[:, None]
+    log_totals = np.log(totals)
+    if not totals.max() < RATIO_LIMIT:  # one reduction in the common case (NaN fails it too)
         overflow = np.flatnonzero(~(totals < RATIO_LIMIT))
-        if overflow.size:
-            exact = np.asarray(block.matrix[overflow] @ relative)
-            ratios[overflow], log_totals[block.start + overflow] = exact_shares(exact, log_prior_ratio)
+        exact = np.asarray(block.matrix[overflow] @ scores.relative)
+        ratios[overflow], log_totals[overflow] = exact_shares(exact, scores.log_prior_ratio)
+    return ratios, float(log_totals.sum())
 
-    map_blocks(run, blocks, n_jobs)
-    # Sums over whole arrays after the blocks: the same bits for any n_jobs.
-    class_totals = column_sums(shares) * prior_ratio
-    counts = dataset.answers_per_column
-    answered = counts > 0
-    log_likelihood = float(
-        n_tasks * log_prior[ref] + counts[answered] @ ref_column[answered] + log_totals.sum()
-    )
-    return EStep(shares, prior_ratio, log_likelihood, class_totals)
+
+def row_totals(ratios: np.ndarray, weights: np.ndarray, single: bool) -> np.ndarray:
+    """``ratios @ weights`` for a narrow (rows, K) block.
+
+    On the whole dataset (``single``) with BLAS; on a block of several, column by column
+    (1.5x BLAS on a block in cache, 3x faster than einsum), because BLAS's own threads
+    would fight the engine's. The choice depends on the data only, never on n_jobs.
+    """
+    if single:
+        return np.dot(ratios, weights)
+    totals = ratios[:, 0] * weights[0]
+    for column in range(1, ratios.shape[1]):
+        totals += ratios[:, column] * weights[column]
+    return totals
+
+
+def confusion_block(
+    block: TaskBlock, out: np.ndarray, scores: LogScores, single: bool,
+) -> tuple[np.ndarray, ConfusionStats]:
+    """The fused pass over one block: E-step shares, then their statistics (unweighted)."""
+    shares, log_total = block_e_step(block, scores, out, single)
+    return shares, block_stats(block, shares, log_total)
+
+
+def joined_rows(parts: list[np.ndarray], buffer: np.ndarray) -> np.ndarray:
+    """The (n_tasks, K) array of the blocks' outputs: ``buffer`` itself when they were
+    written into its rows (local engines), else their concatenation."""
+    if all(part.base is buffer or part is buffer for part in parts):
+        return buffer
+    return np.concatenate(parts)
 
 
 def exact_shares(ratios_log: np.ndarray, log_weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -235,12 +305,14 @@ def not_converged_warning(name: str, max_iter: int, history: list[float], tol: f
 class ConfusionEM(Aggregator):
     """EM for models where each worker has a confusion matrix (DS and its one-coin variant).
 
-    Subclasses implement :meth:`_m_step`, which turns posteriors into class priors and
-    per-worker confusion matrices; the skeleton alternates it with the shared E-step, records
+    Subclasses implement :meth:`_m_step`, a pure function of the summed statistics. Each
+    iteration is one fused pass of the engine over the task blocks (E-step, then the
+    block's statistics, see :func:`confusion_block`) and one M-step; the skeleton records
     the log-likelihood per iteration and stops on its relative change (``tol``).
 
-    Fitted: ``proba_``, ``priors_`` (K,), ``confusion_matrices_`` (n_workers, K, K),
-    ``log_likelihood_``, ``history_``, ``n_iter_``, ``converged_``, ``worker_ids_``.
+    Fitted: ``proba_``, ``state_`` (the :class:`ConfusionState` of the last E-step),
+    ``priors_`` (K,), ``confusion_matrices_`` (n_workers, K, K), ``log_likelihood_``,
+    ``history_``, ``n_iter_``, ``converged_``, ``worker_ids_``.
     """
 
     Params = ConfusionParams
@@ -249,42 +321,53 @@ class ConfusionEM(Aggregator):
                "confusion matrix of each worker [worker, true class, answered label]"),
         Output("priors_", "dataset", ("K",), "class priors"),
         Output("log_likelihood_", "dataset", (), "marginal log-likelihood at the end of EM"),
+        Output("state_", "dataset", (), "model state (priors, confusion matrices) to warm-start "
+                                        "a later fit: fit(data, init=state_)", saved=False),
     )
-    tags = Tags(iterative=True, engines=("threads",))
+    tags = Tags(iterative=True, warm_start=True, engines=("threads",))
 
-    def _m_step(
-        self, dataset: CrowdDataset, counts: np.ndarray, class_totals: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(priors (K,), confusion matrices (n_workers, K, K)) from the sufficient statistics.
+    def _m_step(self, stats: ConfusionStats, given: np.ndarray) -> ConfusionState:
+        """The next state from the summed statistics of all tasks.
 
-        ``counts`` are the expected confusion counts (:func:`confusion_counts`) and
-        ``class_totals`` the summed posteriors, both sums over tasks.
+        ``given`` is the (n_workers, K) mask of labels each worker gave (:func:`labels_given`).
         """
         raise NotImplementedError
 
-    def _fit(self, dataset: CrowdDataset) -> None:
+    def _fit(self, dataset: CrowdDataset, init: ConfusionState | None = None) -> None:
+        """EM from vote shares, or from the state ``init`` (a warm start)."""
         p = self.params
-        dataset.answer_matrix  # built first: the vote counts then come from it
-        shares = initial_posteriors(dataset, p.init)
-        class_weights = None  # posteriors = shares * class_weights (see EStep)
-        class_totals = column_sums(shares)
+        engine = get_engine(n_jobs=p.n_jobs)
+        blocks = task_blocks(dataset)  # builds the answer matrix: vote counts then come from it
+        single = len(blocks) == 1
+        given = labels_given(dataset)
+        if init is None:
+            shares = initial_posteriors(dataset, p.init)
+            stats = engine.map_reduce(lambda b: (None, block_stats(b, shares[b.rows])), blocks)[1]
+            state = self._m_step(stats, given)
+        else:
+            init.check_fits(dataset.n_workers, dataset.n_classes)
+            shares, state = np.empty((dataset.n_tasks, dataset.n_classes)), init
+        parts = [shares[block.rows] for block in blocks]
         previous = -np.inf
         self.converged_ = False
         for iteration in range(1, p.max_iter + 1):
-            counts = confusion_counts(dataset, shares, class_weights)
-            priors, confusion = self._m_step(dataset, counts, class_totals)
-            with np.errstate(divide="ignore"):  # log 0 = -inf only for labels never given,
-                log_confusion = np.log(confusion)  # whose cells the sparse E-step never reads
-            step = e_step(dataset, np.log(priors), log_confusion, p.n_jobs, out=shares)
-            shares, class_weights, log_likelihood, class_totals = step
+            if iteration > 1:
+                state = self._m_step(stats, given)
+            scores = LogScores.of_state(state)
+            parts, stats = engine.map_reduce(
+                lambda item: confusion_block(*item, scores, single), list(zip(blocks, parts)))
+            stats = stats.weighted(scores.prior_ratio)
+            log_likelihood = scores.log_likelihood(dataset, stats.log_total)
             self._report(iteration, log_likelihood)
             if has_converged(previous, log_likelihood, p.tol):
                 self.converged_ = True
                 break
             previous = log_likelihood
-        self.proba_ = step.posteriors_in_place()
-        self.priors_ = priors
-        self.confusion_matrices_ = confusion
+        shares = joined_rows(parts, shares)
+        self.proba_ = np.multiply(shares, scores.prior_ratio, out=shares)
+        self.state_ = state
+        self.priors_ = state.priors
+        self.confusion_matrices_ = state.confusion
         self.log_likelihood_ = log_likelihood
         self.worker_ids_ = dataset.worker_ids
         self.warnings_ += few_answers_warning(dataset, p.min_answers_warning, self.name)

@@ -51,7 +51,7 @@ def vote_shares(dataset: CrowdDataset) -> np.ndarray:
     indicator, written straight into the result and divided in place.
     """
     k = dataset.n_classes
-    if "answer_matrix" not in dataset.__dict__ or dataset.n_workers * k * k > dataset.n_answers:
+    if not dataset.has_cached("answer_matrix") or dataset.n_workers * k * k > dataset.n_answers:
         return dataset.vote_counts / dataset.answers_per_task[:, None]
     shares = np.empty((dataset.n_tasks, k))
     matmul_into(dataset.answer_matrix, np.tile(np.eye(k), (dataset.n_workers, 1)), shares)

@@ -2,18 +2,16 @@
 
 Dawid and Skene, "Maximum likelihood estimation of observer error-rates using the EM
 algorithm", Applied Statistics 28(1), 1979. The E-step and M-step are sparse products with
-the answer matrix (see :mod:`crowdkit_classic._confusion`).
+the answer matrix, fused per task block (see :mod:`crowdkit_classic._confusion`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from crowdkit_core.dataset import CrowdDataset
-
 from crowdkit_classic._confusion import (
-    COUNT_FLOOR,
-    ConfusionEM, ConfusionParams, smoothed_distribution,
+    COUNT_FLOOR, ConfusionEM, ConfusionParams, ConfusionState, ConfusionStats,
+    smoothed_distribution,
 )
 
 
@@ -39,26 +37,21 @@ class DawidSkene(ConfusionEM):
         "algorithm, Applied Statistics 28(1):20-28, 1979"
     )
 
-    def _m_step(
-        self, dataset: CrowdDataset, counts: np.ndarray, class_totals: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        smoothing = self.params.smoothing
-        priors = smoothed_distribution(class_totals, smoothing)
-        if smoothing > 0:
-            return priors, smoothed_distribution(counts, smoothing)
-        # Maximum likelihood: a label the worker never gave has probability 0 (it never enters
-        # the E-step), and a true class with no expected mass is spread over the labels the
-        # worker did give, which is crowd-kit's rule (so posteriors agree with it to 1e-10).
-        given = self._labels_given(dataset)[:, None, :]
-        counts = np.where(given, np.maximum(counts, COUNT_FLOOR), 0.0)
-        return priors, counts / counts.sum(axis=-1, keepdims=True)
+    def _m_step(self, stats: ConfusionStats, given: np.ndarray) -> ConfusionState:
+        return ds_m_step(stats, given, self.params.smoothing)
 
-    def _labels_given(self, dataset: CrowdDataset) -> np.ndarray:
-        """(n_workers, K) mask: did worker w ever answer label l (cached for the fit)."""
-        cached = self.__dict__.get("_given_cache")
-        if cached is None or cached[0] is not dataset:
-            k = dataset.n_classes
-            mask = dataset.answers_per_column > 0
-            cached = (dataset, mask.reshape(dataset.n_workers, k))
-            self.__dict__["_given_cache"] = cached
-        return cached[1]
+
+def ds_m_step(stats: ConfusionStats, given: np.ndarray, smoothing: float) -> ConfusionState:
+    """Smoothed (MAP) priors and confusion matrices; ``smoothing=0``: maximum likelihood.
+
+    With ``smoothing=0`` a label the worker never gave (``given`` false) has probability 0
+    (it never enters the E-step), and a true class with no expected mass is spread over the
+    labels the worker did give, which is crowd-kit's rule (so posteriors agree with it to
+    1e-10).
+    """
+    priors = smoothed_distribution(stats.class_totals, smoothing)
+    counts = stats.confusion_counts()
+    if smoothing > 0:
+        return ConfusionState(priors, smoothed_distribution(counts, smoothing))
+    counts = np.where(given[:, None, :], np.maximum(counts, COUNT_FLOOR), 0.0)
+    return ConfusionState(priors, counts / counts.sum(axis=-1, keepdims=True))

@@ -4,12 +4,14 @@ Workers fall into L clusters and all workers of a cluster share one confusion ma
 workers with few answers borrow strength from similar workers. Inference is the paper's
 mean-field variational EM: ``q(z_i) = theta_i`` over true classes, ``q(g_w) = phi_w`` over
 clusters, point estimates of the class priors ``rho``, cluster priors ``tau`` and cluster
-confusion matrices ``lambda``. Every statistic is a sparse product with the answer matrix
-(:func:`crowdkit_classic._confusion.confusion_counts`), never a dense task x worker array.
+confusion matrices ``lambda``. Every statistic is a sparse product with the answer matrix,
+summed over task blocks by the engine (:mod:`crowdkit_core.engine`), never a dense task x
+worker array.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -17,11 +19,14 @@ from pydantic import Field, model_validator
 from scipy import special, stats
 
 from crowdkit_core.aggregator import Aggregator, normalize_rows
+from crowdkit_core.blocks import TaskBlock, task_blocks
 from crowdkit_core.dataset import CrowdDataset
+from crowdkit_core.engine import get_engine
 from crowdkit_core.estimator import Output, Tags
 
 from crowdkit_classic._confusion import (
-    ParallelEMParams, confusion_counts, e_step, smoothed_distribution,
+    ConfusionStats, LogScores, ParallelEMParams, block_e_step, block_stats, column_sums,
+    joined_rows, smoothed_distribution,
 )
 from crowdkit_classic._em import has_converged, initial_posteriors, softmax_log_joint
 
@@ -109,34 +114,45 @@ class DSWC(Aggregator):
             )
 
     def _variational_em(self, dataset: CrowdDataset, theta: np.ndarray) -> dict[str, Any]:
-        """One run from task posteriors ``theta``; returns the fitted attributes."""
+        """One run from task posteriors ``theta``; returns the fitted attributes.
+
+        Each iteration is one fused pass of the engine over the task blocks (q(z) and its
+        statistics, :func:`cluster_block`), then q(g) and the M-step from the sums.
+        """
         p = self.params
         k, n_clusters, s = dataset.n_classes, p.n_clusters, p.smoothing
-        counts = confusion_counts(dataset, theta)
+        engine = get_engine(n_jobs=p.n_jobs)
+        blocks = task_blocks(dataset)
+        single = len(blocks) == 1
+        stats = engine.map_reduce(lambda b: (None, theta_stats(b, theta[b.rows])), blocks)[1]
+        counts = stats.confusion_counts()
         phi = initial_clusters(smoothed_distribution(counts, s), n_clusters)
         members = phi.sum(axis=0)
         worker_pi = smoothed_distribution(counts, s).reshape(dataset.n_workers, k * k)
         pooled = worker_pi.mean(axis=0)
         lam = np.where(members[:, None] > 0, (phi.T @ worker_pi) / np.maximum(members, 1)[:, None],
                        pooled).reshape(n_clusters, k, k)
-        rho = smoothed_distribution(theta.sum(axis=0), s)
+        rho = smoothed_distribution(stats.posterior_sums, s)
         tau = smoothed_distribution(members, s)
+        theta = np.empty_like(theta)  # the start stays intact for restarts
+        parts = [theta[block.rows] for block in blocks]
         previous = -np.inf
         converged = False
         for _ in range(p.max_iter):
             log_lam = np.log(lam).reshape(n_clusters, k * k)
             # q(z): DS E-step with each worker's expected log confusion under q(g).
             worker_log_conf = (phi @ log_lam).reshape(dataset.n_workers, k, k)
-            step = e_step(dataset, np.log(rho), worker_log_conf, p.n_jobs)
-            theta, theta_totals = step.posteriors_in_place(), step.class_totals
+            scores = LogScores.of(np.log(rho), worker_log_conf)
+            parts, stats = engine.map_reduce(
+                lambda item: cluster_block(*item, scores, single), list(zip(blocks, parts)))
             # q(g): cluster responsibilities from the expected confusion counts.
-            counts = confusion_counts(dataset, theta).reshape(dataset.n_workers, k * k)
+            counts = stats.confusion_counts().reshape(dataset.n_workers, k * k)
             phi, _ = softmax_log_joint(counts @ log_lam.T + np.log(tau))
             # M-step: MAP estimates of lambda, rho, tau.
             lam = smoothed_distribution((phi.T @ counts).reshape(n_clusters, k, k), s)
-            rho = smoothed_distribution(theta_totals, s)
+            rho = smoothed_distribution(stats.class_totals, s)
             tau = smoothed_distribution(phi.sum(axis=0), s)
-            objective = elbo(theta, phi, counts, lam, rho, tau, s)
+            objective = elbo(stats, phi, counts, lam, rho, tau, s)
             self._iteration += 1
             self._report(self._iteration, objective)
             if has_converged(previous, objective, p.tol):
@@ -144,8 +160,37 @@ class DSWC(Aggregator):
                 break
             previous = objective
         self.converged_ = converged
-        return {"proba_": theta, "cluster_proba_": phi, "confusion_matrices_": lam,
-                "priors_": rho, "cluster_priors_": tau, "elbo_": objective}
+        return {"proba_": joined_rows(parts, theta), "cluster_proba_": phi,
+                "confusion_matrices_": lam, "priors_": rho, "cluster_priors_": tau,
+                "elbo_": objective}
+
+
+@dataclass(frozen=True)
+class ClusterStats(ConfusionStats):
+    """Confusion statistics taken on the posteriors themselves, plus what the ELBO needs:
+    their plain column sums and their summed entropy."""
+
+    posterior_sums: np.ndarray
+    entropy: float
+
+
+def theta_stats(block: TaskBlock, theta: np.ndarray, class_totals: np.ndarray | None = None,
+                log_total: float = 0.0) -> ClusterStats:
+    """A block's statistics under its posteriors ``theta`` (rows, K)."""
+    base = block_stats(block, theta, log_total)
+    totals = base.class_totals if class_totals is None else class_totals
+    return ClusterStats(base.counts, totals, log_total, theta.sum(axis=0),
+                        float(special.entr(theta).sum()))
+
+
+def cluster_block(
+    block: TaskBlock, out: np.ndarray, scores: LogScores, single: bool,
+) -> tuple[np.ndarray, ClusterStats]:
+    """The fused pass over one block: q(z) (posteriors in ``out``), then their statistics."""
+    shares, log_total = block_e_step(block, scores, out, single)
+    class_totals = column_sums(shares) * scores.prior_ratio
+    theta = np.multiply(shares, scores.prior_ratio, out=shares)
+    return theta, theta_stats(block, theta, class_totals, log_total)
 
 
 def initial_clusters(worker_pi: np.ndarray, n_clusters: int) -> np.ndarray:
@@ -165,17 +210,18 @@ def initial_clusters(worker_pi: np.ndarray, n_clusters: int) -> np.ndarray:
 
 
 def elbo(
-    theta: np.ndarray, phi: np.ndarray, counts: np.ndarray, lam: np.ndarray, rho: np.ndarray,
+    stats: ClusterStats, phi: np.ndarray, counts: np.ndarray, lam: np.ndarray, rho: np.ndarray,
     tau: np.ndarray, smoothing: float,
 ) -> float:
     """Evidence lower bound plus the log Dirichlet prior of the MAP M-step (monotone in EM).
 
-    ``counts`` is (n_workers, K*K): expected confusion counts under ``theta``.
+    ``stats`` sum the posteriors' terms over tasks; ``counts`` is (n_workers, K*K): the
+    expected confusion counts under the posteriors.
     """
     log_lam = np.log(lam).reshape(lam.shape[0], -1)
     value = float(np.sum(phi * (counts @ log_lam.T)))
-    value += float(theta.sum(axis=0) @ np.log(rho)) + float(phi.sum(axis=0) @ np.log(tau))
-    value += float(special.entr(theta).sum() + special.entr(phi).sum())
+    value += float(stats.posterior_sums @ np.log(rho)) + float(phi.sum(axis=0) @ np.log(tau))
+    value += float(stats.entropy + special.entr(phi).sum())
     value += smoothing * float(log_lam.sum() + np.log(rho).sum() + np.log(tau).sum())
     return value
 

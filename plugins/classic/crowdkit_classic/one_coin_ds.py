@@ -14,7 +14,8 @@ from crowdkit_core.estimator import Output
 from crowdkit_core.dataset import CrowdDataset
 
 from crowdkit_classic._confusion import (
-    COUNT_FLOOR, ConfusionEM, ConfusionParams, smoothed_distribution,
+    COUNT_FLOOR, ConfusionEM, ConfusionParams, ConfusionState, ConfusionStats,
+    smoothed_distribution,
 )
 
 
@@ -49,13 +50,20 @@ class OneCoinDS(ConfusionEM):
                'accuracy p_w of each worker'),
     )
 
-    def _m_step(
-        self, dataset: CrowdDataset, counts: np.ndarray, class_totals: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        smoothing = self.params.smoothing
-        correct = np.einsum("wkk->w", counts)
-        total = counts.sum(axis=(1, 2))
-        skills = (correct + smoothing) / np.maximum(total + 2.0 * smoothing, COUNT_FLOOR)
-        self.skills_ = np.clip(skills, COUNT_FLOOR, 1.0 - COUNT_FLOOR)
-        priors = smoothed_distribution(class_totals, smoothing)
-        return priors, one_coin_confusion(self.skills_, dataset.n_classes)
+    def _m_step(self, stats: ConfusionStats, given: np.ndarray) -> ConfusionState:
+        return one_coin_m_step(stats, self.params.smoothing)
+
+    def _fit(self, dataset: CrowdDataset, init: ConfusionState | None = None) -> None:
+        super()._fit(dataset, init)
+        self.skills_ = self.state_.confusion[:, 0, 0].copy()  # the diagonal holds p_w
+
+
+def one_coin_m_step(stats: ConfusionStats, smoothing: float) -> ConfusionState:
+    """Priors and one-coin confusion matrices from the expected confusion counts."""
+    counts = stats.confusion_counts()
+    correct = np.einsum("wkk->w", counts)
+    total = counts.sum(axis=(1, 2))
+    skills = (correct + smoothing) / np.maximum(total + 2.0 * smoothing, COUNT_FLOOR)
+    skills = np.clip(skills, COUNT_FLOOR, 1.0 - COUNT_FLOOR)
+    priors = smoothed_distribution(stats.class_totals, smoothing)
+    return ConfusionState(priors, one_coin_confusion(skills, counts.shape[-1]))

@@ -165,3 +165,32 @@ def test_maximum_likelihood_rule_for_labels_never_given():
     assert np.isfinite(model.proba_).all() and np.allclose(model.proba_.sum(axis=1), 1)
     smoothed = DawidSkene(smoothing=0.5, max_iter=5, tol=0).fit(data)
     assert (smoothed.confusion_matrices_[c][:, 1:] > 0).all()
+
+
+def fit_from(model, data, init):
+    """Fit ``model`` warm-started from ``init`` through the public API."""
+    return model.fit(data, init=init)
+
+
+@pytest.mark.parametrize("strategy", ["DS", "OneCoinDS"])
+def test_state_is_a_warm_start(strategy):
+    from crowdkit_classic.one_coin_ds import OneCoinDS
+
+    cls = DawidSkene if strategy == "DS" else OneCoinDS
+    data = simulate_dataset(n_tasks=80, n_workers=9, n_classes=3, seed=4)
+    three = cls(max_iter=3, tol=0.0).fit(data)
+    five = cls(max_iter=5, tol=0.0).fit(data)
+    # The state of fit 3 is what its third E-step used: three more iterations from it are
+    # iterations 3, 4 and 5 of a cold fit.
+    warm = fit_from(cls(max_iter=3, tol=0.0), data, three.state_)
+    assert np.array_equal(warm.proba_, five.proba_)
+    assert warm.history_ == five.history_[2:]
+    assert np.array_equal(warm.state_.confusion, five.state_.confusion)
+
+
+def test_warm_start_of_the_wrong_shape_is_refused():
+    data = simulate_dataset(n_tasks=40, n_workers=6, n_classes=3, seed=1)
+    other = simulate_dataset(n_tasks=40, n_workers=5, n_classes=3, seed=1)
+    state = DawidSkene(max_iter=2).fit(other).state_
+    with pytest.raises(ValueError, match="5 workers|6 workers"):
+        fit_from(DawidSkene(), data, state)
