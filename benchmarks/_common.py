@@ -341,7 +341,7 @@ def our_versions() -> dict[str, str]:
     from importlib import metadata
 
     out = {}
-    for name in ("crowdkit-core", "crowdkit-classic", "numpy", "scipy", "pydantic"):
+    for name in ("crowdkit-core", "crowdkit-classic", "numpy", "scipy", "pydantic", "pyarrow"):
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
