@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 FORMATS = ("npy", "csv", "json")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.=,\-\[\]]+")
+_CSV_BLOCK_ROWS = 100_000  # rows rendered per formatting call (bounds the temporary strings)
 _CSV_SPECIAL = np.array([ord(c) for c in ',"\r\n'], dtype=np.uint32)  # what csv.writer may quote
 
 
@@ -43,12 +44,17 @@ def output_stem(dataset_name: str, canonical: str) -> str:
     return f"labels_{_UNSAFE.sub('_', dataset_name)}_{_UNSAFE.sub('_', canonical.lower())}"
 
 
+def check_format(fmt: str) -> None:
+    """Raise the user error for an unknown output format (early, before any work is done)."""
+    if fmt not in FORMATS:
+        raise CrowdkitError(f"--format {fmt!r} is not supported; use one of {', '.join(FORMATS)}")
+
+
 def output_paths(dataset_name: str, canonical: str, fmt: str, *, output_dir: str | os.PathLike[str] | None = None,
                  source: str | os.PathLike[str] | None = None) -> OutputPaths:
     """Paths for the results: in ``output_dir``, else ``SOURCE/labels`` when ``source`` (the
     dataset argument as given) is a folder other than ``bundled:``, else ``./labels``."""
-    if fmt not in FORMATS:
-        raise CrowdkitError(f"--format {fmt!r} is not supported; use one of {', '.join(FORMATS)}")
+    check_format(fmt)
     if output_dir is not None:
         folder = Path(output_dir)
     elif source is not None and not str(source).startswith("bundled:") and Path(source).is_dir():
@@ -94,38 +100,44 @@ def encode_labels(result: "AggregationResult", fmt: str, hard: bool) -> bytes:
 
 
 def csv_bytes(task_ids: np.ndarray, names: Sequence[str], labels: np.ndarray, proba: np.ndarray | None) -> bytes:
-    """CSV of one row per task (label name, '' for -1; probabilities as ``%.10g``), built
-    column-wise; byte for byte what ``csv.writer(lineterminator="\\n")`` writes."""
-    header = ["task", "label"] + ([] if proba is None else [f"p_{n}" for n in names])
-    label_text = np.array([_csv_field(n) for n in names] + [""])
-    columns = [csv_column(task_ids), label_text[labels]]  # labels -1 -> the last entry, ''
+    """CSV of one row per task (label name, '' for -1; probabilities as ``%.10g``), byte for
+    byte what ``csv.writer(lineterminator="\\n")`` writes.
+
+    The fields are gathered column-wise into an object matrix, and each block of rows is
+    rendered by a single ``%`` formatting call (C code), not by Python code per row.
+    """
+    k = 0 if proba is None else proba.shape[1]
+    header = ["task", "label"] + [f"p_{n}" for n in names][:k]
+    fields = np.empty((len(task_ids), 2 + k), dtype=object)
+    fields[:, 0] = csv_values(task_ids)
+    fields[:, 1] = np.array([_csv_field(n) for n in names] + [""], dtype=object)[labels]  # -1: ''
     if proba is not None:
-        columns += [np.char.mod("%.10g", proba[:, k]) for k in range(proba.shape[1])]
-    lines = columns[0]
-    for column in columns[1:]:
-        lines = np.char.add(np.char.add(lines, ","), column)
-    return ("\n".join([",".join(_csv_field(h) for h in header), *lines.tolist()]) + "\n").encode()
+        fields[:, 2:] = proba
+    row = ",".join(["%s", "%s"] + ["%.10g"] * k) + "\n"
+    parts = [",".join(map(_csv_field, header)) + "\n"]
+    for start in range(0, len(fields), _CSV_BLOCK_ROWS):
+        block = fields[start:start + _CSV_BLOCK_ROWS]
+        parts.append((row * len(block)) % tuple(block.ravel().tolist()))
+    return "".join(parts).encode()
 
 
-def csv_column(values: np.ndarray) -> np.ndarray:
-    """``values`` as CSV field text (a numpy string array), quoted where ``csv.writer`` would.
+def csv_values(values: np.ndarray) -> np.ndarray:
+    """``values`` ready for ``%s`` in a CSV row: strings and ints as they are, the rest (ids
+    holding ``,``, ``"``, CR or LF; None, floats, other types) as ``csv.writer`` writes them.
 
-    Strings and ints are converted in one numpy call; only values holding ``,``, ``"``, CR
-    or LF, and values of other types (None, floats), go through ``csv.writer`` one by one.
+    The test runs on the whole column in numpy; only the values it flags are formatted one by one.
     """
     values = np.asarray(values, dtype=object)
     text = values.astype(str)
     types = np.fromiter(map(type, values), dtype=object, count=values.size)
     odd = ~((types == str) | (types == int))
     if text.dtype.itemsize:
-        codes = text.view(np.uint32).reshape(text.size, -1)
-        odd |= np.isin(codes, _CSV_SPECIAL).any(axis=1)
+        odd |= np.isin(text.view(np.uint32).reshape(text.size, -1), _CSV_SPECIAL).any(axis=1)
     if not odd.any():
-        return text
-    fixed = [_csv_field(v) for v in values[odd]]
-    text = text.astype(f"<U{max(text.dtype.itemsize // 4, *map(len, fixed))}")
-    text[odd] = fixed
-    return text
+        return values
+    values = values.copy()
+    values[odd] = [_csv_field(v) for v in values[odd]]
+    return values
 
 
 def _csv_field(value: Any) -> str:

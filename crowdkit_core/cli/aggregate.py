@@ -34,9 +34,9 @@ def aggregate(
     from crowdkit_core.application import aggregate as run_aggregation
     from crowdkit_core.application import resolve_strategy
     from crowdkit_core.plugins import get_registry
-    from crowdkit_core.writers import output_paths, write_result
+    from crowdkit_core.writers import check_format, write_result
 
-    output_paths("", "", fmt)  # a bad --format fails before any work
+    check_format(fmt)
     registry = get_registry()
     warn_plugin_failures(registry)
     spec = resolve_strategy(strategy, overrides=param or (), seed=seed, registry=registry)
@@ -56,14 +56,17 @@ def aggregate(
 
 
 @contextmanager
-def _progress_bar(name: str, max_iter: int | None) -> Iterator[Callable[[int, float], None]]:
-    """A rich progress bar on a terminal's stderr (iteration and objective); yields its callback."""
+def _progress_bar(name: str, max_iter: int | None) -> Iterator[Callable[[int, float], None] | None]:
+    """A rich progress bar on a terminal's stderr (iteration and objective); yields its
+    callback, or None off a terminal (then rich.progress is not even imported)."""
+    if not stderr.is_terminal:
+        yield None
+        return
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     progress = Progress(
         TextColumn(name, markup=False), BarColumn(), TextColumn("iter {task.completed:.0f}"),
-        TextColumn("{task.fields[objective]}"), TimeElapsedColumn(),
-        console=stderr, transient=True, disable=not stderr.is_terminal,
+        TextColumn("{task.fields[objective]}"), TimeElapsedColumn(), console=stderr, transient=True,
     )
     with progress:
         task = progress.add_task(name, total=max_iter, objective="")
