@@ -96,9 +96,24 @@ def _remove_empty(folder: Path) -> None:
         pass
 
 
-def to_json(data: Any) -> str:
-    """Indented JSON text with a final newline; numpy values and paths become plain JSON."""
-    return json.dumps(data, indent=2, sort_keys=False, default=_json_default) + "\n"
+def to_json(data: Any, *, depth: int | None = None) -> str:
+    """Indented JSON text with a final newline; numpy values and paths become plain JSON.
+
+    With ``depth``, only the outer ``depth`` levels of objects are indented (keys as text) and
+    each value below them is written on one line by json's C encoder: the indenting encoder
+    is pure Python, far too slow for per-task and per-worker tables.
+    """
+    if depth is None:
+        return json.dumps(data, indent=2, sort_keys=False, default=_json_default) + "\n"
+    return _indented(data, depth, "") + "\n"
+
+
+def _indented(value: Any, depth: int, pad: str) -> str:
+    if depth <= 0 or not isinstance(value, dict) or not value:
+        return json.dumps(value, default=_json_default)
+    inner = pad + "  "
+    items = [f"{inner}{json.dumps(str(key))}: {_indented(item, depth - 1, inner)}" for key, item in value.items()]
+    return "{\n" + ",\n".join(items) + "\n" + pad + "}"
 
 
 def _json_default(value: Any) -> Any:

@@ -79,7 +79,7 @@ def write_result(result: "AggregationResult", *, fmt: str = "npy", hard: bool = 
     details = result.details()
     if details:
         record["details"] = str(paths.details)
-        files[paths.details] = to_json(details).encode()
+        files[paths.details] = to_json(details, depth=2).encode()  # one line per table
     files[paths.provenance] = to_json(record).encode()
     write_files_atomically(files)
     return record

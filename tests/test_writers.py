@@ -124,3 +124,11 @@ def test_written_provenance_adds_the_output_keys(tmp_path):
     on_disk = json.loads((tmp_path / "labels_music_mv.provenance.json").read_text())
     assert on_disk == record == {**result.provenance, "hard": True, "format": "json",
                                  "output": str(tmp_path / "labels_music_mv.json")}
+
+
+def test_details_file_indents_the_outer_levels_only(tmp_path):
+    result = aggregate("bundled:labelme", "DS[max_iter=2]")
+    write_result(result, output_dir=tmp_path)
+    text = (tmp_path / "labels_labelme_ds[max_iter=2].details.json").read_text()
+    assert json.loads(text) == json.loads(json.dumps(result.details()))
+    assert text.startswith('{\n  "workers": {\n    "confusion_matrices": {"') and len(text.splitlines()) == 5
