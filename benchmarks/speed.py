@@ -192,19 +192,25 @@ def write_string_id_csv(syn: Synthetic, path: Path) -> Path:
 
     table = pa.table({"task": np.char.add("t", syn.tasks.astype(str)),
                       "worker": np.char.add("w", syn.workers.astype(str)), "label": syn.labels})
-    pacsv.write_csv(table, path, pacsv.WriteOptions(quoting_style="none"))
+    with path.open("wb") as handle:  # a plain header, as people write it (pyarrow would quote it)
+        handle.write(b"task,worker,label\n")
+        pacsv.write_csv(table, handle, pacsv.WriteOptions(include_header=False, quoting_style="none"))
     return path
 
 
-def best_process_wall(cmd: list[str], repeats: int, limit: float, env: dict[str, str]) -> tuple[float | None, str]:
-    """Best wall clock of ``repeats`` fresh runs of ``cmd`` (None and the error if one fails)."""
-    best = float("inf")
+def best_process_walls(cmds: dict[str, list[str]], repeats: int, limit: float,
+                       env: dict[str, str]) -> dict[str, float | str]:
+    """Best wall clock of ``repeats`` fresh runs of each command, run in turns (one of each,
+    then again) so that a change in the machine's load hits both sides alike; a command that
+    fails gets its error text instead and is not rerun."""
+    best: dict[str, float | str] = {name: float("inf") for name in cmds}
     for _ in range(repeats):
-        wall, _, rc, err = run_measured(cmd, limit, env)
-        if rc != 0:
-            return None, f"exit {rc}: {err}"
-        best = min(best, wall)
-    return best, ""
+        for name, cmd in cmds.items():
+            if isinstance(best[name], str):
+                continue
+            wall, _, rc, err = run_measured(cmd, limit, env)
+            best[name] = f"exit {rc}: {err}" if rc != 0 else min(best[name], wall)  # type: ignore[type-var]
+    return best
 
 
 class Bench:
@@ -481,23 +487,24 @@ class Bench:
         reps, limit = self.cfg["repeats"], self.cfg["ref_limit"]
         what = f"`crowd aggregate answers.csv -s DS --hard --format csv`, {size_text(self.cfg['a'])}, string ids"
         target = f">= {TARGETS['e2e_ratio']:.0f}x"
-        ours_cmd = [self.crowd, "aggregate", str(answers), "-s", "DS", "--hard", "--format", "csv",
-                    "-o", str(self.tmp / "out_e2e")]
-        self.log(f"  running {' '.join(ours_cmd[:2])} x{reps} ...")
-        ours, ours_err = best_process_wall(ours_cmd, reps, limit, USER_ENV)
-        if ours is None:
-            return [row(what, f"failed ({ours_err})", target=target, ok=False)]
-        note = (f"whole processes, wall clock, best of {reps} fresh runs each, in the caller's environment "
-                f"(threads not pinned); file {answers.stat().st_size / 2**20:.0f} MiB; crowd: {self.crowd}")
-        if self.env is None or not self.env.has_crowdkit:
+        cmds = {"ours": [self.crowd, "aggregate", str(answers), "-s", "DS", "--hard", "--format", "csv",
+                         "-o", str(self.tmp / "out_e2e")]}
+        has_ref = self.env is not None and self.env.has_crowdkit
+        if has_ref:
+            ref_args = {"method": "crowdkit_ds_script", "answers": str(answers), "out": str(self.tmp / "ref_labels.csv")}
+            cmds["ref"] = [str(self.env.python), str(Path(__file__).resolve().parent / "_ref_child.py"), json.dumps(ref_args)]
+        self.log(f"  running {' and '.join(cmds)} x{reps}, in turns ...")
+        walls = best_process_walls(cmds, reps, limit, USER_ENV)
+        ours, ref = walls["ours"], walls.get("ref")
+        if isinstance(ours, str):
+            return [row(what, f"failed ({ours})", target=target, ok=False)]
+        note = (f"whole processes, wall clock, best of {reps} fresh runs each (run in turns), in the caller's "
+                f"environment (threads not pinned); file {answers.stat().st_size / 2**20:.0f} MiB; crowd: {self.crowd}")
+        if not has_ref:
             why = self.env.errors.get("crowd-kit", "?") if self.env else "no .bench environment"
             return [row(what, fmt_seconds(ours), f"crowd-kit not installed: {why}", "–", target, None, note)]
-        ref_args = {"method": "crowdkit_ds_script", "answers": str(answers), "out": str(self.tmp / "ref_labels.csv")}
-        ref_cmd = [str(self.env.python), str(Path(__file__).resolve().parent / "_ref_child.py"), json.dumps(ref_args)]
-        self.log(f"  running the crowd-kit script x{reps} ...")
-        ref, ref_err = best_process_wall(ref_cmd, reps, limit, USER_ENV)
-        if ref is None:
-            return [row(what, fmt_seconds(ours), f"crowd-kit script failed ({ref_err})", "–", target, False, note)]
+        if isinstance(ref, str):
+            return [row(what, fmt_seconds(ours), f"crowd-kit script failed ({ref})", "–", target, False, note)]
         note += ("; crowd-kit script: `pd.read_csv`, `DawidSkene(n_iter=100, tol=1e-5).fit_predict`, "
                  "`labels.to_csv` (benchmarks/_ref_child.py, method crowdkit_ds_script)")
         return [row(what, fmt_seconds(ours), f"crowd-kit script {fmt_seconds(ref)}", ratio_text(ref, ours),
