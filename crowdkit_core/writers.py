@@ -107,7 +107,7 @@ def csv_bytes(task_ids: np.ndarray, names: Sequence[str], labels: np.ndarray, pr
     rendered by a single ``%`` formatting call (C code), not by Python code per row.
     """
     k = 0 if proba is None else proba.shape[1]
-    header = ["task", "label"] + [f"p_{n}" for n in names][:k]
+    header = ["task", "label"] + ([] if proba is None else [f"p_{n}" for n in names])
     fields = np.empty((len(task_ids), 2 + k), dtype=object)
     fields[:, 0] = csv_values(task_ids)
     fields[:, 1] = np.array([_csv_field(n) for n in names] + [""], dtype=object)[labels]  # -1: ''
