@@ -184,6 +184,19 @@ def crowd_executable() -> str:
     return str(beside) if beside.exists() else (shutil.which("crowd") or str(beside))
 
 
+def install_text(crowd: str) -> str:
+    """Which install ``crowd`` runs from, and whether pandas is in it (pyarrow then imports
+    pandas on its first dictionary encoding: a fixed start-up cost)."""
+    try:
+        python = Path(crowd).read_text(errors="replace").splitlines()[0].removeprefix("#!").strip()
+        found = subprocess.run([python, "-c", "import importlib.util as u; print(bool(u.find_spec('pandas')))"],
+                               capture_output=True, text=True, timeout=60).stdout.strip()
+    except (OSError, IndexError, subprocess.SubprocessError):
+        return f"crowd: {crowd}"
+    pandas = {"True": "with pandas", "False": "without pandas (as the default install)"}.get(found, "pandas unknown")
+    return f"crowd: {crowd}, {pandas}"
+
+
 def write_string_id_csv(syn: Synthetic, path: Path) -> Path:
     """``task,worker,label`` CSV of ``syn`` with string ids (``t17``, ``w3``) and integer labels."""
     import numpy as np
@@ -499,7 +512,7 @@ class Bench:
         if isinstance(ours, str):
             return [row(what, f"failed ({ours})", target=target, ok=False)]
         note = (f"whole processes, wall clock, best of {reps} fresh runs each (run in turns), in the caller's "
-                f"environment (threads not pinned); file {answers.stat().st_size / 2**20:.0f} MiB; crowd: {self.crowd}")
+                f"environment (threads not pinned); file {answers.stat().st_size / 2**20:.0f} MiB; {install_text(self.crowd)}")
         if not has_ref:
             why = self.env.errors.get("crowd-kit", "?") if self.env else "no .bench environment"
             return [row(what, fmt_seconds(ours), f"crowd-kit not installed: {why}", "–", target, None, note)]
