@@ -521,7 +521,18 @@ class Bench:
         note += ("; crowd-kit script: `pd.read_csv`, `DawidSkene(n_iter=100, tol=1e-5).fit_predict`, "
                  "`labels.to_csv` (benchmarks/_ref_child.py, method crowdkit_ds_script)")
         return [row(what, fmt_seconds(ours), f"crowd-kit script {fmt_seconds(ref)}", ratio_text(ref, ours),
-                    target, ref / ours >= TARGETS["e2e_ratio"], note)]
+                    target, ref / ours >= TARGETS["e2e_ratio"], note), self.startup_row(syn, cmds["ours"], reps, limit)]
+
+    def startup_row(self, syn: Synthetic, cmd: list[str], reps: int, limit: float) -> dict[str, str]:
+        """The same command on the first 100 tasks' answers: the fixed cost (start-up, imports)."""
+        few = syn.tasks < 100
+        tiny = dataclasses.replace(syn, tasks=syn.tasks[few], workers=syn.workers[few], labels=syn.labels[few])
+        cmd = [*cmd[:2], str(write_string_id_csv(tiny, self.tmp / "answers_e2e_tiny.csv")), *cmd[3:]]
+        wall = best_process_walls({"ours": cmd}, reps, limit, USER_ENV)["ours"]
+        what = f"the same command on {tiny.n_answers} answers (100 tasks): its fixed cost"
+        return row(what, wall if isinstance(wall, str) else fmt_seconds(wall),
+                   note="Python start-up, imports (typer, rich, pydantic, numpy, scipy, pyarrow), plugin "
+                        "registry, writing; the rest of the row above grows with the answers")
 
 
 def run_measured(cmd: list[str], limit: float, env: dict[str, str] | None = None) -> tuple[float, int, int, str]:
