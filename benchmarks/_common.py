@@ -341,7 +341,7 @@ def our_versions() -> dict[str, str]:
     from importlib import metadata
 
     out = {}
-    for name in ("crowdkit-core", "crowdkit-classic", "numpy", "scipy", "pydantic"):
+    for name in ("crowdkit-core", "crowdkit-classic", "numpy", "scipy", "pydantic", "pyarrow"):
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -368,6 +368,7 @@ named in it; rerun that script to refresh it:
 
 ```bash
 python benchmarks/speed.py            # speed and memory (creates .bench/venv once)
+python benchmarks/speed.py --only e2e # whole `crowd aggregate` vs a crowd-kit script
 python benchmarks/crosscheck_crowdkit.py
 python benchmarks/glad_trajectory.py  # GLAD's accuracy along EM, ours and crowd-kit's (~20 min)
 python benchmarks/mace_worker_order.py  # crowd-kit's MACE with ids as given and aligned (~5 min)

@@ -1,7 +1,8 @@
 """Child process for the reference libraries, run by ``.bench/venv/bin/python``.
 
-Reads answers from an ``.npz`` file written by the parent, times one method of crowd-kit
-or peerannot and prints one JSON line with the result. It imports nothing from crowdkit_core
+Reads answers from an ``.npz`` file written by the parent (or a CSV file), times one method
+of crowd-kit or peerannot (or runs a whole crowd-kit script, timed by the parent) and prints
+one JSON line with the result. It imports nothing from crowdkit_core
 (that is not installed in the ``.bench`` environment).
 
     python _ref_child.py '{"method": "crowdkit_ds", "data": "/tmp/x.npz", "n_iter": 20, ...}'
@@ -142,6 +143,18 @@ def crowdkit_mace_csv(args):
             "n_gold": int(truth.size)}
 
 
+def crowdkit_ds_script(args):
+    """The whole job as a crowd-kit user scripts it: read the CSV, fit DS, write the labels."""
+    import pandas as pd
+
+    from crowdkit.aggregation import DawidSkene
+
+    answers = pd.read_csv(args["answers"])
+    labels = DawidSkene(n_iter=100, tol=1e-5).fit_predict(answers)
+    labels.to_csv(args["out"])
+    return {"n_answers": int(len(answers))}
+
+
 def peerannot_ds(args):
     from peerannot.models.aggregation.dawid_skene import DawidSkene
 
@@ -170,6 +183,8 @@ def main() -> None:
         out = crowdkit_em(args, "GLAD")
     elif method == "crowdkit_mace_csv":
         out = crowdkit_mace_csv(args)
+    elif method == "crowdkit_ds_script":
+        out = crowdkit_ds_script(args)
     elif method == "peerannot_ds":
         out = peerannot_ds(args)
     else:

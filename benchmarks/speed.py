@@ -18,11 +18,17 @@ subprocesses of ``.bench/venv`` (created once) and read the same answers from a 
 * ``big``: DS at 1e7 answers (2e6 tasks, 1e4 workers, K=5): EM wall and peak memory.
 * ``cli``: the whole ``crowd aggregate`` command on a 1e7-answer CSV and Parquet file: wall
   and peak RSS of the child process.
+* ``e2e``: the job as a user runs it, whole processes side by side: ``crowd aggregate
+  answers.csv -s DS --hard --format csv`` against a crowd-kit script (pandas ``read_csv``,
+  default ``DawidSkene`` ``fit_predict``, ``to_csv``) on the same 1e6-answer CSV with string
+  ids; best wall of 3 fresh processes each, in the caller's environment (not pinned to one
+  thread). ``--crowd PATH`` times another install's ``crowd`` (e.g. a default install).
 
-    python benchmarks/speed.py [--only ds,glad,peerannot,votes,big,cli] [--quick] [--no-write]
+    python benchmarks/speed.py [--only ds,glad,peerannot,votes,big,cli,e2e] [--quick] [--no-write]
 
 Results are kept per part in ``.bench/speed_results[_quick].json``, so a part can be rerun
-alone; the table in docs/benchmarks.md is rendered from all stored parts.
+alone; each section of docs/benchmarks.md is rendered from its stored parts (``speed`` from
+all but ``e2e``, ``speed-e2e`` from ``e2e``), and only sections with stored parts are written.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import SINGLE_THREAD_ENV  # noqa: E402  (no numpy imported yet)
 
+USER_ENV = dict(os.environ)  # the caller's environment, for the e2e part's processes
 os.environ.update(SINGLE_THREAD_ENV)  # before numpy is imported anywhere in this process
 
 import argparse  # noqa: E402
@@ -52,7 +59,9 @@ from _common import (  # noqa: E402
     publish, run_child, short_error, simulate_ds, strategy_class,
 )
 
-PARTS = ("ds", "glad", "peerannot", "votes", "big", "cli")
+PARTS = ("ds", "glad", "peerannot", "votes", "big", "cli", "e2e")
+#: docs/benchmarks.md section -> the parts its table is rendered from.
+SECTIONS = {"speed": PARTS[:-1], "speed-e2e": ("e2e",)}
 VOTE_STRATEGIES = ("MV", "NaiveSoft", "Wawa", "TwoThird", "IWMV", "PlantNet", "ZBS", "M-MSR", "KOS")
 
 #: Sizes (n_tasks, n_workers, K, answers per task) and budgets, full and quick.
@@ -74,6 +83,7 @@ CONFIG: dict[str, dict[str, Any]] = {
 TARGETS = {
     "ds_ratio": 50.0, "glad_ratio": 100.0, "peerannot_ratio": 500.0, "ns_per_answer": 40.0,
     "bytes_per_answer": 100.0, "big_ds_wall": 30.0, "cli_rss_gib": 2.0, "votes_wall": 2.0,
+    "e2e_ratio": 15.0,
 }
 
 
@@ -168,9 +178,59 @@ def size_text(shape: tuple[int, int, int, int]) -> str:
 
 
 # -- parts ----------------------------------------------------------------------------------------
+def crowd_executable() -> str:
+    """The ``crowd`` command of this interpreter's install (else the one on PATH)."""
+    beside = Path(sys.executable).with_name("crowd")
+    return str(beside) if beside.exists() else (shutil.which("crowd") or str(beside))
+
+
+def install_text(crowd: str) -> str:
+    """Which install ``crowd`` runs from, and whether pandas is in it (pyarrow then imports
+    pandas on its first dictionary encoding: a fixed start-up cost)."""
+    try:
+        python = Path(crowd).read_text(errors="replace").splitlines()[0].removeprefix("#!").strip()
+        found = subprocess.run([python, "-c", "import importlib.util as u; print(bool(u.find_spec('pandas')))"],
+                               capture_output=True, text=True, timeout=60).stdout.strip()
+    except (OSError, IndexError, subprocess.SubprocessError):
+        return f"crowd: {crowd}"
+    pandas = {"True": "with pandas", "False": "without pandas (as the default install)"}.get(found, "pandas unknown")
+    return f"crowd: {crowd}, {pandas}"
+
+
+def write_string_id_csv(syn: Synthetic, path: Path) -> Path:
+    """``task,worker,label`` CSV of ``syn`` with string ids (``t17``, ``w3``) and integer labels."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    table = pa.table({"task": np.char.add("t", syn.tasks.astype(str)),
+                      "worker": np.char.add("w", syn.workers.astype(str)), "label": syn.labels})
+    with path.open("wb") as handle:  # a plain header, as people write it (pyarrow would quote it)
+        handle.write(b"task,worker,label\n")
+        pacsv.write_csv(table, handle, pacsv.WriteOptions(include_header=False, quoting_style="none"))
+    return path
+
+
+def best_process_walls(cmds: dict[str, list[str]], repeats: int, limit: float,
+                       env: dict[str, str]) -> dict[str, float | str]:
+    """Best wall clock of ``repeats`` fresh runs of each command, run in turns (one of each,
+    then again) so that a change in the machine's load hits both sides alike; a command that
+    fails gets its error text instead and is not rerun."""
+    best: dict[str, float | str] = {name: float("inf") for name in cmds}
+    for _ in range(repeats):
+        for name, cmd in cmds.items():
+            if isinstance(best[name], str):
+                continue
+            wall, _, rc, err = run_measured(cmd, limit, env)
+            best[name] = f"exit {rc}: {err}" if rc != 0 else min(best[name], wall)  # type: ignore[type-var]
+    return best
+
+
 class Bench:
-    def __init__(self, mode: str, env, tmp: Path, log: Callable[[str], None] = print) -> None:
+    def __init__(self, mode: str, env, tmp: Path, log: Callable[[str], None] = print,
+                 crowd: str | None = None) -> None:
         self.mode, self.cfg, self.env, self.tmp, self.log = mode, CONFIG[mode], env, tmp, log
+        self.crowd = crowd or crowd_executable()
         self._data: dict[str, tuple[Synthetic, Path]] = {}
 
     def data(self, key: str) -> tuple[Synthetic, Path]:
@@ -404,11 +464,10 @@ class Bench:
         pacsv.write_csv(table, files["CSV"])
         pq.write_table(table, files["Parquet"])
         del table
-        crowd = shutil.which("crowd") or str(Path(sys.executable).with_name("crowd"))
         rows = []
         for kind, file in files.items():
             out_dir = self.tmp / f"out_{kind.lower()}"
-            cmd = [crowd, "aggregate", str(file), "-s", "DS", "-o", str(out_dir), "--json"]
+            cmd = [self.crowd, "aggregate", str(file), "-s", "DS", "-o", str(out_dir), "--json"]
             self.log(f"  running crowd aggregate on the {kind} file ({file.stat().st_size / 2**20:.0f} MiB) ...")
             wall, rss_kib, rc, err = run_measured(cmd, self.cfg["cli_limit"])
             what = f"`crowd aggregate FILE -s DS`, {syn.n_answers:.0e}-answer {kind} file".replace("e+0", "e")
@@ -434,12 +493,54 @@ class Bench:
                                  f"(wait4){fit}{load}"))
         return rows
 
+    # e2e -----------------------------------------------------------------------------------
+    def part_e2e(self) -> list[dict[str, str]]:
+        syn, _ = self.data("a")
+        answers = write_string_id_csv(syn, self.tmp / "answers_e2e.csv")
+        reps, limit = self.cfg["repeats"], self.cfg["ref_limit"]
+        what = f"`crowd aggregate answers.csv -s DS --hard --format csv`, {size_text(self.cfg['a'])}, string ids"
+        target = f">= {TARGETS['e2e_ratio']:.0f}x"
+        cmds = {"ours": [self.crowd, "aggregate", str(answers), "-s", "DS", "--hard", "--format", "csv",
+                         "-o", str(self.tmp / "out_e2e")]}
+        has_ref = self.env is not None and self.env.has_crowdkit
+        if has_ref:
+            ref_args = {"method": "crowdkit_ds_script", "answers": str(answers), "out": str(self.tmp / "ref_labels.csv")}
+            cmds["ref"] = [str(self.env.python), str(Path(__file__).resolve().parent / "_ref_child.py"), json.dumps(ref_args)]
+        self.log(f"  running {' and '.join(cmds)} x{reps}, in turns ...")
+        walls = best_process_walls(cmds, reps, limit, USER_ENV)
+        ours, ref = walls["ours"], walls.get("ref")
+        if isinstance(ours, str):
+            return [row(what, f"failed ({ours})", target=target, ok=False)]
+        note = (f"whole processes, wall clock, best of {reps} fresh runs each (run in turns), in the caller's "
+                f"environment (threads not pinned); file {answers.stat().st_size / 2**20:.0f} MiB; {install_text(self.crowd)}")
+        if not has_ref:
+            why = self.env.errors.get("crowd-kit", "?") if self.env else "no .bench environment"
+            return [row(what, fmt_seconds(ours), f"crowd-kit not installed: {why}", "–", target, None, note)]
+        if isinstance(ref, str):
+            return [row(what, fmt_seconds(ours), f"crowd-kit script failed ({ref})", "–", target, False, note)]
+        note += ("; crowd-kit script: `pd.read_csv`, `DawidSkene(n_iter=100, tol=1e-5).fit_predict`, "
+                 "`labels.to_csv` (benchmarks/_ref_child.py, method crowdkit_ds_script)")
+        return [row(what, fmt_seconds(ours), f"crowd-kit script {fmt_seconds(ref)}", ratio_text(ref, ours),
+                    target, ref / ours >= TARGETS["e2e_ratio"], note), self.startup_row(syn, cmds["ours"], reps, limit)]
 
-def run_measured(cmd: list[str], limit: float) -> tuple[float, int, int, str]:
-    """Run ``cmd``; return (wall, child's maxrss in KiB, exit code, last stderr line)."""
+    def startup_row(self, syn: Synthetic, cmd: list[str], reps: int, limit: float) -> dict[str, str]:
+        """The same command on the first 100 tasks' answers: the fixed cost (start-up, imports)."""
+        few = syn.tasks < 100
+        tiny = dataclasses.replace(syn, tasks=syn.tasks[few], workers=syn.workers[few], labels=syn.labels[few])
+        cmd = [*cmd[:2], str(write_string_id_csv(tiny, self.tmp / "answers_e2e_tiny.csv")), *cmd[3:]]
+        wall = best_process_walls({"ours": cmd}, reps, limit, USER_ENV)["ours"]
+        what = f"the same command on {tiny.n_answers} answers (100 tasks): its fixed cost"
+        return row(what, wall if isinstance(wall, str) else fmt_seconds(wall),
+                   note="Python start-up, imports (typer, rich, pydantic, numpy, scipy, pyarrow), plugin "
+                        "registry, writing; the rest of the row above grows with the answers")
+
+
+def run_measured(cmd: list[str], limit: float, env: dict[str, str] | None = None) -> tuple[float, int, int, str]:
+    """Run ``cmd`` (in ``env``, default this process's); return (wall, child's maxrss in KiB,
+    exit code, last stderr line)."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=dict(os.environ))
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=dict(env or os.environ))
         deadline = start + limit
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -462,18 +563,28 @@ def results_path(mode: str) -> Path:
     return BENCH_HOME / ("speed_results.json" if mode == "full" else "speed_results_quick.json")
 
 
-def render(store: dict[str, Any], mode: str) -> str:
+def render(store: dict[str, Any], mode: str, parts: tuple[str, ...] = SECTIONS["speed"]) -> str:
+    """The markdown section for ``parts`` (machine, versions, table, notes) from ``store``."""
     machine, env = store.get("machine", {}), store.get("env", {})
     ours = store.get("ours", {})
+    e2e = parts == SECTIONS["speed-e2e"]
+    title = "End-to-end speed (whole processes)" if e2e else "Speed and memory"
+    threads = ("Processes run in the caller's environment (thread counts not pinned)." if e2e else
+               "Every process on one thread (OMP/OpenBLAS/MKL thread counts 1), except crowdkit's rows "
+               "marked `n_jobs=2` (two Python threads).")
+    data = ("the answers are written once to a CSV file with string ids; each side runs as a fresh "
+            "process that reads it, fits and writes its labels, timed by wall clock." if e2e else
+            "crowd-kit and peerannot read the same answers from a temporary file in a subprocess and "
+            "time only their `fit`/`run`.")
     lines = [
-        "## Speed and memory" + (" (quick mode: small sizes, not the reference figures)" if mode == "quick" else ""),
+        f"## {title}" + (" (quick mode: small sizes, not the reference figures)" if mode == "quick" else ""),
         "",
-        f"Measured by `python benchmarks/speed.py{' --quick' if mode == 'quick' else ''}`; parts last run: "
-        + ", ".join(f"{p} ({store['parts'][p]['when']})" for p in PARTS if p in store.get("parts", {})) + ".",
+        f"Measured by `python benchmarks/speed.py{' --quick' if mode == 'quick' else ''}"
+        f"{' --only e2e' if e2e else ''}`; parts last run: "
+        + ", ".join(f"{p} ({store['parts'][p]['when']})" for p in parts if p in store.get("parts", {})) + ".",
         "",
         f"- Machine: {machine.get('cpu', '?')}, {machine.get('cores', '?')} cores, {machine.get('memory', '?')} "
-        f"memory, {machine.get('os', '?')}, Python {machine.get('python', '?')}. Every process on one thread "
-        "(OMP/OpenBLAS/MKL thread counts 1), except crowdkit's rows marked `n_jobs=2` (two Python threads).",
+        f"memory, {machine.get('os', '?')}, Python {machine.get('python', '?')}. {threads}",
         "- crowdkit: " + ", ".join(f"{k} {v}" for k, v in ours.items()) + ".",
         "- Reference (`.bench/venv`): " + (", ".join(f"{k} {v}" for k, v in env.get("versions", {}).items()) or "none") + ".",
     ]
@@ -481,18 +592,17 @@ def render(store: dict[str, Any], mode: str) -> str:
         lines.append(f"- {lib} could not be installed: `{why.splitlines()[0]}` (full log: `.bench/install.log`).")
     lines += [
         "- Data: seeded Dawid-Skene simulation (per-worker confusion matrices with diagonal uniform in "
-        "[0.55, 0.95], class prior Dirichlet(5), distinct workers per task); crowd-kit and peerannot read "
-        "the same answers from a temporary file in a subprocess and time only their `fit`/`run`.",
+        f"[0.55, 0.95], class prior Dirichlet(5), distinct workers per task); {data}",
         "- Ratio: reference time / our time (higher is better for us). `MISS` marks a target not met.",
         "",
     ]
     rows = []
-    for part in PARTS:
+    for part in parts:
         for r in store.get("parts", {}).get(part, {}).get("rows", []):
             rows.append([part, r["what"], r["ours"], r["ref"], r["ratio"], r["target"], r["verdict"]])
     lines.append(markdown_table(["part", "measurement", "crowdkit", "reference", "ratio", "target", "verdict"], rows))
     lines += ["", "Notes per measurement:", ""]
-    for part in PARTS:
+    for part in parts:
         for r in store.get("parts", {}).get(part, {}).get("rows", []):
             if r.get("note"):
                 lines.append(f"- {part}, {r['what']}: {r['note']}.")
@@ -504,13 +614,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help=f"comma-separated parts to run (default: all of {','.join(PARTS)})")
     parser.add_argument("--quick", action="store_true", help="small sizes and short limits (a smoke run)")
     parser.add_argument("--no-write", action="store_true", help="print the table, do not touch docs/benchmarks.md")
+    parser.add_argument("--crowd", help="crowd executable for the cli and e2e parts (default: this install's)")
     args = parser.parse_args(argv)
     parts = [p.strip() for p in args.only.split(",")] if args.only else list(PARTS)
     unknown = set(parts) - set(PARTS)
     if unknown:
         parser.error(f"unknown part(s) {', '.join(sorted(unknown))}; choose from {', '.join(PARTS)}")
     mode = "quick" if args.quick else "full"
-    needs_ref = {"ds", "glad", "peerannot"} & set(parts)
+    needs_ref = {"ds", "glad", "peerannot", "e2e"} & set(parts)
     env = ensure_bench_env(want_peerannot="peerannot" in parts) if needs_ref else None
     if env is not None:
         for lib, why in env.errors.items():
@@ -523,7 +634,7 @@ def main(argv: list[str] | None = None) -> int:
     if env is not None:
         store["env"] = {"versions": env.versions, "errors": env.errors}
     with tempfile.TemporaryDirectory(prefix="crowdkit-bench-") as tmp:
-        bench = Bench(mode, env, Path(tmp))
+        bench = Bench(mode, env, Path(tmp), crowd=args.crowd)
         for part in parts:
             print(f"== {part}")
             start = time.perf_counter()
@@ -537,8 +648,9 @@ def main(argv: list[str] | None = None) -> int:
                                     "seconds": round(time.perf_counter() - start, 1)}
             BENCH_HOME.mkdir(exist_ok=True)
             path.write_text(json.dumps(store, indent=1))
-    text = render(store, mode)
-    publish("speed", text, write=not args.no_write)
+    for section, section_parts in SECTIONS.items():
+        if any(p in store["parts"] for p in section_parts):
+            publish(section, render(store, mode, section_parts), write=not args.no_write)
     return 0
 
 

@@ -1,71 +1,119 @@
-"""Writing results: atomic files (temporary file, then rename) and provenance records."""
+"""Files on disk, all or nothing: atomic writes of a set of files, and JSON text.
+
+Each file is written to a temporary file in its target folder, then renamed into place, so a
+reader never sees a partial file. A set is staged completely before the first rename; on any
+error every file of the set keeps its previous content (or stays absent) and no temporary
+file is left behind. Files are created with mode ``0666`` minus the umask, like any file.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import os
-import re
-import tempfile
 from pathlib import Path
-from typing import Any, Iterable
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.=,\-\[\]]+")
-
-
-def output_stem(dataset_name: str, canonical: str) -> str:
-    """``labels_<dataset>_<spec>`` in lower case (peerannot's naming), safe as a file name."""
-    return f"labels_{_UNSAFE.sub('_', dataset_name)}_{_UNSAFE.sub('_', canonical.lower())}"
+from typing import Any, Mapping
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename.
+    """Write ``data`` to ``path``: the old file or the complete new one, never a partial one."""
+    write_files_atomically({Path(path): data})
 
-    A crash or error leaves either the old file or the complete new one, never a partial one.
-    """
-    path = Path(path)
+
+def write_files_atomically(files: Mapping[Path, bytes]) -> None:
+    """Write every file of ``files`` ({path: bytes}) or, on any error, none of them."""
+    made_dirs: list[Path] = []
+    staged: list[tuple[Path, Path]] = []  # (temporary, target)
+    placed: list[tuple[Path, Path | None]] = []  # (target, its previous content set aside)
+    try:
+        for path in files:
+            made_dirs += _make_parents(Path(path))
+        for path, data in files.items():
+            staged.append((_stage(Path(path), data), Path(path)))
+        for tmp, path in staged:
+            placed.append((path, _set_aside(path)))
+            os.replace(tmp, path)
+    except BaseException:
+        for path, previous in reversed(placed):
+            _restore(path, previous)
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        for folder in reversed(made_dirs):
+            _remove_empty(folder)
+        raise
+    for _, previous in placed:
+        if previous is not None:
+            previous.unlink(missing_ok=True)
+
+
+def _make_parents(path: Path) -> list[Path]:
+    """Create ``path``'s missing parent folders; return those created, outermost first."""
+    missing = [p for p in reversed(path.parents) if not p.exists()]
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    return missing
+
+
+def _stage(path: Path, data: bytes) -> Path:
+    """``data`` in a new temporary file next to ``path`` (synced to disk); its path."""
+    while True:
+        tmp = path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies
+        except FileExistsError:
+            continue
+        break
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        tmp.unlink(missing_ok=True)
         raise
+    return tmp
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
+def _set_aside(path: Path) -> Path | None:
+    """Rename an existing ``path`` to a temporary name (to restore it on failure); that name."""
+    if not path.exists():
+        return None
+    aside = path.with_name(f".{path.name}.{os.urandom(4).hex()}.old")
+    os.replace(path, aside)
+    return aside
 
 
-def npy_bytes(array: Any) -> bytes:
-    """The ``.npy`` serialisation of ``array``."""
-    import numpy as np
-
-    buffer = io.BytesIO()
-    np.save(buffer, np.asarray(array), allow_pickle=False)
-    return buffer.getvalue()
-
-
-def sha256_files(paths: Iterable[Path]) -> str:
-    """One SHA-256 over the given files' bytes, in order (the input checksum)."""
-    digest = hashlib.sha256()
-    for path in paths:
-        with Path(path).open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()
+def _restore(path: Path, previous: Path | None) -> None:
+    """Undo one placed file: put its previous content back, or remove it if it was new."""
+    if previous is None:
+        path.unlink(missing_ok=True)
+    elif previous.exists():
+        os.replace(previous, path)
 
 
-def to_json(data: Any) -> str:
-    return json.dumps(data, indent=2, sort_keys=False, default=_json_default) + "\n"
+def _remove_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:  # not empty (someone else wrote there) or already gone: leave it
+        pass
+
+
+def to_json(data: Any, *, depth: int | None = None) -> str:
+    """Indented JSON text with a final newline; numpy values and paths become plain JSON.
+
+    With ``depth``, only the outer ``depth`` levels of objects are indented (keys as text) and
+    each value below them is written on one line by json's C encoder: the indenting encoder
+    is pure Python, far too slow for per-task and per-worker tables.
+    """
+    if depth is None:
+        return json.dumps(data, indent=2, sort_keys=False, default=_json_default) + "\n"
+    return _indented(data, depth, "") + "\n"
+
+
+def _indented(value: Any, depth: int, pad: str) -> str:
+    if depth <= 0 or not isinstance(value, dict) or not value:
+        return json.dumps(value, default=_json_default)
+    inner = pad + "  "
+    items = [f"{inner}{json.dumps(str(key))}: {_indented(item, depth - 1, inner)}" for key, item in value.items()]
+    return "{\n" + ",\n".join(items) + "\n" + pad + "}"
 
 
 def _json_default(value: Any) -> Any:

@@ -178,3 +178,32 @@ def test_iteration_callback_and_history():
         assert [i for i, _ in seen] == list(range(1, model.n_iter_ + 1))
         assert [obj for _, obj in seen] == model.history_
         assert model.n_iter_ >= 1
+
+
+def test_bad_format_fails_before_any_work(cli, tmp_path):
+    result = cli("aggregate", "bundled:music", "-f", "xml", "-o", str(tmp_path / "out"))
+    assert result.exit_code == 2 and "--format 'xml' is not supported" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "out").exists()
+
+
+def test_progress_bar_on_a_terminal(cli, tmp_path, monkeypatch):
+    """On a terminal the rich progress bar runs from the fit's iteration callback."""
+    from crowdkit_core.cli import common
+
+    monkeypatch.setattr(common.stderr, "_force_terminal", True)
+    result = cli("aggregate", "bundled:labelme", "-s", "DS[max_iter=3]", "-o", str(tmp_path), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["n_iter"] == 3
+
+
+def test_gold_file_is_fingerprinted(cli, tmp_path):
+    folder = tmp_path / "toy"
+    folder.mkdir()
+    (folder / "answers.json").write_text(json.dumps({"0": {"a": 1, "b": 1}, "1": {"a": 0, "b": 0}}))
+    sums = []
+    for gold in ("task,label\n0,1\n", "task,label\n0,0\n"):
+        (folder / "truth.csv").write_text(gold)
+        prov = json.loads(cli("aggregate", str(folder), "-s", "MV", "--json").stdout)
+        assert prov["inputs"][-1] == str(folder / "truth.csv")
+        sums.append(prov["input_sha256"])
+    assert sums[0] != sums[1]

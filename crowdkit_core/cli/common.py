@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import sys
 from typing import Any, Callable, TypeVar
 
@@ -54,7 +53,3 @@ def print_json(data: Any) -> None:
     from crowdkit_core.output import to_json
 
     sys.stdout.write(to_json(data))
-
-
-def load_json_arg(text: str) -> Any:
-    return json.loads(text)
