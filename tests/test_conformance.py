@@ -89,6 +89,18 @@ class Warm(Votes):
         self.state_ = self.proba_ if init is None else (self.proba_ + init) / 2
 
 
+class Gold(Votes):
+    """Takes known labels as certain."""
+
+    tags = Tags(uses_gold=True)
+
+    def _fit(self, dataset: Any, gold: Any = None) -> None:
+        super()._fit(dataset)
+        if gold is not None:
+            known = np.asarray(gold) >= 0
+            self.proba_[known] = np.eye(dataset.n_classes)[np.asarray(gold)[known]]
+
+
 class BadHistory(Warm):
     """Reports iterations but keeps a history that does not match them."""
 
@@ -105,6 +117,7 @@ def test_checks_select_by_tags():
     assert "iterations" in dict(strategy_checks(STRATEGIES["DS"]))
     assert "iterations" not in dict(strategy_checks(STRATEGIES["MV"]))
     assert {"warm_start", "iterations"} <= set(dict(strategy_checks(Warm)))
+    assert "gold" not in dict(strategy_checks(Warm))
     assert not any("warm_start" in dict(strategy_checks(cls)) for cls in STRATEGIES.values()
                    if not cls.tags.warm_start)
 
@@ -130,8 +143,10 @@ def test_checks_catch_their_bug(toy, check):
         check_strategy(toy)
 
 
-def test_a_correct_warm_start_strategy_passes():
-    check_strategy(Warm)
+@pytest.mark.parametrize("toy, check", [(Warm, "warm_start"), (Gold, "gold")])
+def test_a_correct_capability_is_checked_and_passes(toy, check):
+    assert check in dict(strategy_checks(toy))
+    check_strategy(toy)
 
 
 def test_a_passing_expected_failure_is_reported():
@@ -142,3 +157,11 @@ def test_a_passing_expected_failure_is_reported():
 def test_not_fitted_error_is_a_programming_error():
     assert issubclass(NotFittedError, AttributeError) and issubclass(NotFittedError, ValueError)
     assert not issubclass(NotFittedError, CrowdkitError)
+
+
+def test_parametrize_ids_and_strict_xfails():
+    mark = parametrize_with_checks([STRATEGIES["MACE"]]).mark
+    params = {p.id: p for p in mark.args[1]}
+    assert "MACE()-refit" in params and not params["MACE()-refit"].marks
+    (xfail,) = params["MACE()-worker_rename_invariance"].marks
+    assert xfail.name == "xfail" and xfail.kwargs["strict"] is True
