@@ -32,6 +32,7 @@ __all__ = [
 
 
 def _tagged_failures(estimator: Estimator[Any]) -> Mapping[str, str]:
+    """The default expected failures: what the strategy declares in ``tags.xfail``."""
     return estimator.tags.xfail
 
 

@@ -42,10 +42,12 @@ _TIMING = frozenset({"fit_seconds_"})
 
 
 def _always(estimator: Estimator[Any]) -> bool:
+    """Selector of the checks every estimator must pass."""
     return True
 
 
 def _aggregator(estimator: Estimator[Any]) -> bool:
+    """Selector of the checks on ``proba_`` / ``labels_``, which only aggregators have."""
     return isinstance(estimator, Aggregator)
 
 
@@ -101,6 +103,7 @@ def _fit(estimator: Estimator[Any], data: Any, **changes: Any) -> Any:
 
 
 def _same_result(a: Any, b: Any, what: str, atol: float = 1e-6) -> None:
+    """Assert two aggregators agree on proba_ (within ``atol``) and exactly on labels_."""
     assert np.allclose(a.proba_, b.proba_, atol=atol), f"{what}: proba_ changed"
     assert np.array_equal(a.labels_, b.labels_), f"{what}: labels_ changed"
 
