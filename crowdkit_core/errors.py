@@ -1,4 +1,4 @@
-"""Exceptions raised for user errors.
+"""Exceptions raised for user errors, and :class:`NotFittedError` for a programming one.
 
 Every ``CrowdkitError`` carries a message meant for the end user: it names the file or
 entry at fault and how to fix it. The CLI prints it on one line and exits with code 2.
@@ -29,5 +29,10 @@ class PluginError(CrowdkitError):
     """A plugin failed to load or registered something invalid."""
 
 
-class NotFittedError(CrowdkitError, AttributeError):
-    """A fitted attribute (ending in ``_``) was read before ``fit`` was called."""
+class NotFittedError(AttributeError, ValueError):
+    """A fitted attribute (ending in ``_``) was read before ``fit`` was called.
+
+    A bug in the calling code, not bad user input, so deliberately not a ``CrowdkitError``
+    (the CLI must not report it as the user's mistake). As in scikit-learn it is an
+    ``AttributeError`` (``hasattr`` is False before fit) and a ``ValueError``.
+    """

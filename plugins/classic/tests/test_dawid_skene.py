@@ -10,12 +10,7 @@ from crowdkit_classic.dawid_skene import DawidSkene
 from crowdkit_classic.majority_vote import MajorityVote
 from crowdkit_core.dataset import CrowdDataset
 from crowdkit_core.metrics import gold_accuracy
-from crowdkit_core.testing import parametrize_with_checks, simulate_dataset
-
-
-@parametrize_with_checks([DawidSkene])
-def test_conformance(strategy, check):
-    check(strategy)
+from crowdkit_core.testing import simulate_dataset
 
 
 def reference_ds(data: CrowdDataset, n_iter: int, smoothing: float) -> np.ndarray:

@@ -14,12 +14,7 @@ from crowdkit_core.dataset import CrowdDataset
 from crowdkit_core.errors import SpecError
 from crowdkit_core.metrics import gold_accuracy
 from crowdkit_core.spec import resolve_spec
-from crowdkit_core.testing import parametrize_with_checks, simulate_dataset
-
-
-@parametrize_with_checks([DSWC])
-def test_conformance(strategy, check):
-    check(strategy)
+from crowdkit_core.testing import simulate_dataset
 
 
 def test_peerannot_key_l_is_accepted():

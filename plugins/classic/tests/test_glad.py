@@ -11,12 +11,7 @@ from crowdkit_classic._em import task_label_index
 from crowdkit_classic.majority_vote import MajorityVote
 from crowdkit_core.dataset import CrowdDataset
 from crowdkit_core.metrics import gold_accuracy
-from crowdkit_core.testing import parametrize_with_checks, simulate_dataset
-
-
-@parametrize_with_checks([GLAD])
-def test_conformance(strategy, check):
-    check(strategy)
+from crowdkit_core.testing import simulate_dataset
 
 
 def sample_glad(

@@ -11,12 +11,6 @@ from crowdkit_classic.majority_vote import MajorityVote
 from crowdkit_classic.one_coin_ds import one_coin_confusion
 from crowdkit_core.dataset import CrowdDataset
 from crowdkit_core.metrics import gold_accuracy
-from crowdkit_core.testing import parametrize_with_checks
-
-
-@parametrize_with_checks([IWMV])
-def test_conformance(strategy, check):
-    check(strategy)
 
 
 def reference_iwmv(data: CrowdDataset, n_iter: int) -> tuple[np.ndarray, np.ndarray]:

@@ -12,12 +12,7 @@ from crowdkit_classic.one_coin_ds import one_coin_confusion
 from crowdkit_core.dataset import CrowdDataset
 from crowdkit_core.errors import CrowdkitError, DatasetError
 from crowdkit_core.metrics import gold_accuracy
-from crowdkit_core.testing import parametrize_with_checks, simulate_dataset
-
-
-@parametrize_with_checks([KOS])
-def test_conformance(strategy, check):
-    check(strategy)
+from crowdkit_core.testing import simulate_dataset
 
 
 def binary(seed: int) -> CrowdDataset:

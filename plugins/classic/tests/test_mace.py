@@ -10,12 +10,7 @@ from crowdkit_classic.mace import MACE, MACEParams, mace_e_step, mace_m_step
 from crowdkit_classic.majority_vote import MajorityVote
 from crowdkit_core.dataset import CrowdDataset
 from crowdkit_core.metrics import gold_accuracy
-from crowdkit_core.testing import parametrize_with_checks, simulate_dataset
-
-
-@parametrize_with_checks([MACE])
-def test_conformance(strategy, check):
-    check(strategy)
+from crowdkit_core.testing import simulate_dataset
 
 
 def sample_mace(

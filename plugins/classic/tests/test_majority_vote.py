@@ -9,12 +9,6 @@ from crowdkit_classic.majority_vote import MajorityVote
 from crowdkit_classic.naive_soft import NaiveSoft
 from crowdkit_core.dataset import CrowdDataset
 from crowdkit_core.metrics import gold_accuracy
-from crowdkit_core.testing import parametrize_with_checks
-
-
-@parametrize_with_checks([MajorityVote, NaiveSoft])
-def test_conformance(strategy, check):
-    check(strategy)
 
 
 def test_majority_and_shares():

@@ -12,12 +12,7 @@ from crowdkit_classic.mmsr import MMSR, trimmed_means, worker_covariance
 from crowdkit_classic.one_coin_ds import one_coin_confusion
 from crowdkit_core.dataset import CrowdDataset
 from crowdkit_core.metrics import gold_accuracy
-from crowdkit_core.testing import parametrize_with_checks, simulate_dataset
-
-
-@parametrize_with_checks([MMSR])
-def test_conformance(strategy, check):
-    check(strategy)
+from crowdkit_core.testing import simulate_dataset
 
 
 def test_covariance_matches_pairwise_definition():

@@ -11,12 +11,7 @@ from crowdkit_classic.majority_vote import MajorityVote
 from crowdkit_classic.one_coin_ds import OneCoinDS, one_coin_confusion
 from crowdkit_core.dataset import CrowdDataset
 from crowdkit_core.metrics import gold_accuracy
-from crowdkit_core.testing import parametrize_with_checks, simulate_dataset
-
-
-@parametrize_with_checks([OneCoinDS])
-def test_conformance(strategy, check):
-    check(strategy)
+from crowdkit_core.testing import simulate_dataset
 
 
 def reference_one_coin(data: CrowdDataset, n_iter: int) -> tuple[np.ndarray, np.ndarray]:

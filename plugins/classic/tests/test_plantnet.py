@@ -12,14 +12,8 @@ from crowdkit_classic.plantnet import PlantNet, identified_classes, weight_funct
 from crowdkit_core.dataset import CrowdDataset
 from crowdkit_core.errors import DatasetError, SpecError
 from crowdkit_core.metrics import labelled_accuracy
-from crowdkit_core.testing import parametrize_with_checks
 
 W0 = np.log(2.1)  # every worker's weight while no class is identified (f(0))
-
-
-@parametrize_with_checks([PlantNet])
-def test_conformance(strategy, check):
-    check(strategy)
 
 
 # Four tasks, three humans, K=3; the AI's vote is given separately. With the default

@@ -8,12 +8,6 @@ import pytest
 from crowdkit_classic.two_third import TwoThird
 from crowdkit_core.dataset import CrowdDataset
 from crowdkit_core.metrics import labelled_accuracy
-from crowdkit_core.testing import parametrize_with_checks
-
-
-@parametrize_with_checks([TwoThird])
-def test_conformance(strategy, check):
-    check(strategy)
 
 
 CASES = [  # answers of one task, expected label (-1: abstain)

@@ -11,12 +11,6 @@ from crowdkit_classic.one_coin_ds import one_coin_confusion
 from crowdkit_classic.wawa import Wawa
 from crowdkit_core.dataset import CrowdDataset
 from crowdkit_core.metrics import gold_accuracy
-from crowdkit_core.testing import parametrize_with_checks
-
-
-@parametrize_with_checks([Wawa])
-def test_conformance(strategy, check):
-    check(strategy)
 
 
 def test_three_steps_by_hand():

@@ -11,12 +11,7 @@ from crowdkit_classic.one_coin_ds import one_coin_confusion
 from crowdkit_classic.wds import WDS
 from crowdkit_core.dataset import CrowdDataset
 from crowdkit_core.metrics import gold_accuracy
-from crowdkit_core.testing import parametrize_with_checks, simulate_dataset
-
-
-@parametrize_with_checks([WDS])
-def test_conformance(strategy, check):
-    check(strategy)
+from crowdkit_core.testing import simulate_dataset
 
 
 def test_peerannot_rule_answer_by_answer():

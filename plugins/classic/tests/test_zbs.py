@@ -13,12 +13,6 @@ from crowdkit_classic.wawa import Wawa
 from crowdkit_classic.zbs import ZBS
 from crowdkit_core.dataset import CrowdDataset
 from crowdkit_core.metrics import gold_accuracy
-from crowdkit_core.testing import parametrize_with_checks
-
-
-@parametrize_with_checks([ZBS])
-def test_conformance(strategy, check):
-    check(strategy)
 
 
 def reference_zbs(data: CrowdDataset, n_iter: int, lr: float, steps: int, factor: float,
