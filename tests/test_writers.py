@@ -131,4 +131,6 @@ def test_details_file_indents_the_outer_levels_only(tmp_path):
     write_result(result, output_dir=tmp_path)
     text = (tmp_path / "labels_labelme_ds[max_iter=2].details.json").read_text()
     assert json.loads(text) == json.loads(json.dumps(result.details()))
-    assert text.startswith('{\n  "workers": {\n    "confusion_matrices": {"') and len(text.splitlines()) == 5
+    assert text.startswith('{\n  "workers": {\n    "confusion_matrices": {"')
+    # one line per table: {, workers, its table, }, dataset, priors, log_likelihood, }, }
+    assert len(text.splitlines()) == 9 and '    "priors": [' in text

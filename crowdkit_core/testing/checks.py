@@ -10,6 +10,7 @@ reading the estimator's ``tags`` (a check that does not apply is not run, never 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import inspect
 import math
@@ -122,6 +123,8 @@ def _equal(a: Any, b: Any) -> bool:
         return all(_equal(x, y) for x, y in zip(a.ravel().tolist(), b.ravel().tolist()))
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
+    if dataclasses.is_dataclass(a) and not isinstance(a, type):  # e.g. an EM state_
+        return type(a) is type(b) and _equal(dataclasses.asdict(a), dataclasses.asdict(b))
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
         return type(a) is type(b) and len(a) == len(b) and all(map(_equal, a, b))
     if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
