@@ -13,11 +13,11 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from crowdkit_core.errors import CrowdkitError
+from crowdkit_core.errors import CrowdkitError, StrategyFailed
 
 if TYPE_CHECKING:
     from crowdkit_core.dataset import CrowdDataset
@@ -57,7 +57,8 @@ def resolve_strategy(strategy: str, *, overrides: Sequence[str] = (), seed: int 
     ``key=value`` ``overrides`` and then ``seed`` applied on top."""
     from crowdkit_core.spec import resolve_spec
 
-    return resolve_spec(strategy, registry, overrides=[*overrides, *([f"seed={seed}"] if seed is not None else [])])
+    seeded = [*overrides, *([f"seed={seed}"] if seed is not None else [])]
+    return resolve_spec(strategy, registry, overrides=seeded, kind="aggregation")
 
 
 def aggregate(
@@ -72,6 +73,7 @@ def aggregate(
     answers_file: "str | os.PathLike[str] | None" = None,
     metadata_path: "str | os.PathLike[str] | None" = None,
     duplicates: str = "keep",
+    task_data: Mapping[str, Any] | None = None,
 ) -> AggregationResult:
     """Run ``strategy`` (a spec such as ``"DS[tol=1e-5]"``) on ``dataset`` and return the result.
 
@@ -80,7 +82,11 @@ def aggregate(
     resolved with :func:`resolve_strategy` (``overrides``, then ``seed``); an already
     resolved spec is used as it is. ``remove`` is a task list file whose tasks are left out
     (label -1, zero probabilities); ``on_iteration(iteration, objective)`` sees every EM step.
-    Bad input raises a :class:`~crowdkit_core.errors.CrowdkitError` naming the file and fix.
+    ``task_data`` maps the strategy's declared per-task inputs (``fit_inputs``, e.g.
+    PlantNet's ``authors``) to values or files; files are fingerprinted like the dataset.
+    Bad input raises a :class:`~crowdkit_core.errors.CrowdkitError` naming the file and fix;
+    an unexpected exception inside the strategy becomes
+    :class:`~crowdkit_core.errors.StrategyFailed` (a bug report, not a user error).
     """
     from crowdkit_core.dataset import CrowdDataset, load_dataset
     from crowdkit_core.provenance import provenance_record
@@ -96,8 +102,9 @@ def aggregate(
         data = load_dataset(dataset, answers_file=answers_file, metadata_path=metadata_path,
                             duplicates=duplicates)  # type: ignore[arg-type]
     keep = _kept_tasks(data, remove)
+    inputs = _checked_task_data(spec, task_data or {})
     model = spec.build()
-    model.fit(data if keep.all() else data.subset_tasks(keep), on_iteration=on_iteration)
+    _fit(model, spec, data if keep.all() else data.subset_tasks(keep), on_iteration, inputs)
 
     labels = np.full(data.n_tasks, -1, dtype=np.int64)
     labels[keep] = model.labels_
@@ -106,16 +113,46 @@ def aggregate(
     result = AggregationResult(labels, proba, keep, model, spec, data,
                                warnings=[*data.warnings, *getattr(model, "warnings_", [])])
     _score_on_gold(result)
-    inputs = [*data.inputs, *([os.fspath(remove)] if remove else [])]
-    result.provenance = provenance_record(result, inputs, time.perf_counter() - start)
+    files = [*data.inputs, *([os.fspath(remove)] if remove else []),
+             *(os.fspath(v) for v in inputs.values() if isinstance(v, (str, os.PathLike)))]
+    result.provenance = provenance_record(result, files, time.perf_counter() - start)
     return result
+
+
+def _checked_task_data(spec: "ResolvedSpec", task_data: Mapping[str, Any]) -> dict[str, Any]:
+    """``task_data`` if the strategy declares every key as a per-task input, else a one-line
+    error listing what it accepts."""
+    declared = [i.name for i in spec.strategy_class.fit_inputs]
+    for name in task_data:
+        if name not in declared:
+            accepted = ", ".join(declared) or "none"
+            raise CrowdkitError(f"--task-data {name}: {spec.info.name} has no per-task input "
+                                f"{name!r} (it accepts: {accepted})")
+    return dict(task_data)
+
+
+def _fit(model: Any, spec: "ResolvedSpec", data: "CrowdDataset",
+         on_iteration: Callable[[int, float], None] | None, inputs: dict[str, Any]) -> None:
+    """Fit, telling a user error (CrowdkitError) from a bug in the strategy's code."""
+    try:
+        model.fit(data, on_iteration=on_iteration, **inputs)
+    except CrowdkitError:
+        raise
+    except Exception as exc:
+        info = spec.info
+        origin = f"plugin {info.plugin!r}, {info.distribution or 'unknown distribution'} " \
+                 f"{info.distribution_version}".rstrip()
+        raise StrategyFailed(
+            f"strategy {info.name} ({origin}) failed: {type(exc).__name__}: {exc}. This is a bug "
+            "in the strategy, not in your input: please report it to the plugin's authors "
+            "(CROWDKIT_TRACEBACK=1 shows the traceback)") from exc
 
 
 def _kept_tasks(data: "CrowdDataset", remove: "str | os.PathLike[str] | None") -> np.ndarray:
     """Mask of the tasks to aggregate: all but those listed in the ``remove`` file."""
     if not remove:
         return np.ones(data.n_tasks, dtype=bool)
-    from crowdkit_core.dataset.readers import read_task_list
+    from crowdkit_core.dataset import read_task_list
 
     keep = ~read_task_list(remove, data)
     if not keep.any():

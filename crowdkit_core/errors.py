@@ -1,7 +1,8 @@
 """Exceptions raised for user errors, and :class:`NotFittedError` for a programming one.
 
 Every ``CrowdkitError`` carries a message meant for the end user: it names the file or
-entry at fault and how to fix it. The CLI prints it on one line and exits with code 2.
+entry at fault and how to fix it. The CLI prints it on one line and exits with code 2 (1 for
+:class:`StrategyFailed`, a plugin's bug).
 """
 
 from __future__ import annotations
@@ -27,6 +28,14 @@ class UnknownStrategyError(SpecError, LookupError):
 
 class PluginError(CrowdkitError):
     """A plugin failed to load or registered something invalid."""
+
+
+class StrategyFailed(CrowdkitError):
+    """A strategy's own code raised an unexpected exception: a bug to report to its plugin's
+    authors, not a mistake of the user. The CLI prints one line and exits with code 1
+    (``CROWDKIT_TRACEBACK=1`` shows the original traceback)."""
+
+    exit_code = 1
 
 
 class NotFittedError(AttributeError, ValueError):

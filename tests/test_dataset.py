@@ -173,5 +173,7 @@ def test_bundled_dataset_carries_gold_and_inputs_from_construction():
     data = load_dataset("bundled:labelme")
     assert data.gold is not None and (data.gold >= 0).all() and not data.gold.flags.writeable
     assert [f.rsplit("/", 1)[-1] for f in data.inputs] == ["answers.json", "metadata.json", "truth.csv"]
+    with pytest.raises(AttributeError):
+        data.gold = data.gold  # side columns come with construction only
     with pytest.raises(DatasetError, match="gold has shape"):
-        data.gold = data.gold[:-1]  # assignment (kept for older code) is validated
+        data.with_gold(data.gold[:-1])

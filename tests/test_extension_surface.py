@@ -226,3 +226,62 @@ def test_identifiers_rank_from_least_reliable():
 
 def test_tags_are_frozen_values():
     assert Tags().max_classes is None and Aggregator.tags == Tags()
+
+
+# -- the application layer: fit-time inputs and plugin bugs --------------------------------------
+class Crashing(Aggregator):
+    """Raises inside fit, as a buggy plugin would."""
+
+    reference = "test"
+
+    def _fit(self, dataset):
+        raise ZeroDivisionError("oops")
+
+
+def test_a_crashing_strategy_is_a_bug_report_not_a_user_error(use_registry):
+    from crowdkit_core.cli.app import create_app
+
+    use_registry(registry_with(strategies_module(StrategyInfo("Crash", f"{__name__}:Crashing"))))
+    result = CliRunner().invoke(create_app(), ["aggregate", "bundled:labelme", "-s", "Crash"])
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "ZeroDivisionError: oops" in lines[0]
+    assert "plugin 'extra0'" in lines[0] and "bug in the strategy" in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_task_data_files_reach_fit_and_are_fingerprinted(tmp_path):
+    from crowdkit_core.cli.app import create_app
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "answers.csv").write_text(
+        "task,worker,label\nt1,a,0\nt1,b,1\nt2,a,1\nt2,b,1\nt3,a,0\nt3,b,0\n")
+    (folder / "ai.json").write_text(json.dumps({"t1": 1, "t2": 1, "t3": 0}))
+    runner = CliRunner()
+
+    def run(*extra):
+        result = runner.invoke(create_app(), ["aggregate", str(folder), "-s", "PlantNet[ai=fixed]",
+                                              "--hard", "--json", "-o", str(tmp_path / "out"), *extra])
+        return result
+
+    with_ai = run("--task-data", f"ai_predictions={folder / 'ai.json'}")
+    assert with_ai.exit_code == 0, with_ai.stderr
+    record = json.loads(with_ai.stdout)
+    assert str(folder / "ai.json") in record["inputs"]
+    assert "ai_predictions" not in record["parameters"]
+    without = json.loads(run().stdout)
+    assert without["input_sha256"] != record["input_sha256"]
+    bad = run("--task-data", "author=x.json")
+    assert bad.exit_code == 2 and "PlantNet has no per-task input 'author'" in bad.stderr
+    malformed = run("--task-data", "authors")
+    assert malformed.exit_code == 2 and "write NAME=FILE" in malformed.stderr
+
+
+def test_aggregate_refuses_another_kind(use_registry):
+    from crowdkit_core.cli.app import create_app
+
+    use_registry(registry_with(strategies_module(StrategyInfo(
+        "Count", f"{__name__}:AnswerCount", kind="identification"))))
+    result = CliRunner().invoke(create_app(), ["aggregate", "bundled:labelme", "-s", "Count"])
+    assert result.exit_code == 2 and "run it with `crowd identify`" in result.stderr

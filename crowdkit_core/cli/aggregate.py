@@ -28,6 +28,7 @@ def aggregate(
     fmt: Annotated[str, typer.Option("--format", "-f", help="npy (peerannot layout), csv (task id, label name[, probabilities]) or json.")] = "npy",
     seed: Annotated[Optional[int], typer.Option("--seed", help="Seed for every random choice (overrides the spec's seed).")] = None,
     duplicates: DuplicatesOpt = "keep",
+    task_data: Annotated[Optional[list[str]], typer.Option("--task-data", help="NAME=FILE: a per-task input of the strategy (e.g. PlantNet's authors=authors.json); repeatable.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the provenance record as JSON instead of a summary table.")] = False,
 ) -> None:
     """Aggregate crowd answers into labels with a strategy."""
@@ -40,11 +41,12 @@ def aggregate(
     registry = get_registry()
     warn_plugin_failures(registry)
     spec = resolve_strategy(strategy, overrides=param or (), seed=seed, registry=registry)
-    max_iter = getattr(spec.params, "max_iter", None) or getattr(spec.params, "n_iter", None)
+    max_iter = spec.params.max_iter if spec.strategy_class.tags.iterative else None  # type: ignore[attr-defined]
     with _progress_bar(spec.info.name, max_iter) as on_iteration:
         result = run_aggregation(
             dataset, spec, remove=path_remove, on_iteration=on_iteration, answers_file=answers_file,
             metadata_path=metadata_path, duplicates=duplicates,
+            task_data=_named_files(task_data or []),
         )
     record = write_result(result, fmt=fmt, hard=hard, output_dir=output_dir, source=dataset)
     for message in result.warnings:
@@ -53,6 +55,21 @@ def aggregate(
         print_json(record)
     else:
         _print_summary(result, record)
+
+
+def _named_files(items: list[str]) -> dict[str, str]:
+    """``--task-data NAME=FILE`` options as a mapping (a one-line error for a malformed one)."""
+    from crowdkit_core.errors import CrowdkitError
+
+    named: dict[str, str] = {}
+    for item in items:
+        name, equals, path = item.partition("=")
+        if not equals or not name.strip() or not path.strip():
+            raise CrowdkitError(f"--task-data {item!r}: write NAME=FILE, e.g. authors=authors.json")
+        if name.strip() in named:
+            raise CrowdkitError(f"--task-data {name.strip()}: given twice; give each input once")
+        named[name.strip()] = path.strip()
+    return named
 
 
 @contextmanager

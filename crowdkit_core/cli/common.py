@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
+import traceback
 from typing import Any, Callable, TypeVar
 
 import typer
@@ -22,7 +24,8 @@ def fail(message: str, code: int = 2) -> "typer.Exit":
 
 
 def handle_user_errors(func: F) -> F:
-    """Turn CrowdkitError (bad input, bad spec) into a clean message and exit code 2."""
+    """Turn CrowdkitError (bad input, bad spec, a plugin's failure) into one clean line and its
+    exit code (2 for user errors, 1 for a plugin's bug)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -31,6 +34,8 @@ def handle_user_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except CrowdkitError as exc:
+            if exc.__cause__ is not None and os.environ.get("CROWDKIT_TRACEBACK"):
+                traceback.print_exception(exc.__cause__)
             raise fail(str(exc), exc.exit_code) from None
         except KeyboardInterrupt:
             raise fail("interrupted", 130) from None

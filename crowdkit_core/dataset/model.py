@@ -151,12 +151,6 @@ class CrowdDataset:
         """Gold class per task (-1 where unknown), read-only; None without gold labels."""
         return self._gold
 
-    @gold.setter
-    def gold(self, gold: Any) -> None:
-        # Kept (validated) for code that assigns gold after building; prefer the
-        # constructor's ``gold=`` or :meth:`with_gold`.
-        self._gold = self._checked_gold(gold)
-
     @property
     def task_data(self) -> Mapping[str, np.ndarray]:
         """Named per-task arrays (each of length n_tasks, read-only) given at construction."""

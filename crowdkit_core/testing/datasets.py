@@ -36,8 +36,7 @@ def simulate_dataset(
             workers.append(f"w{w}")
             labels.append(int(lab))
     data = CrowdDataset.from_arrays(tasks, workers, labels, n_classes=n_classes, name=name)
-    data.gold = truth[np.asarray(data.task_ids, dtype=np.int64)]
-    return data
+    return data.with_gold(truth[np.asarray(data.task_ids, dtype=np.int64)])
 
 
 def dataset_rows(data: CrowdDataset) -> tuple[list[Any], list[Any], list[int]]:

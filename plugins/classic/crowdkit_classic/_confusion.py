@@ -396,8 +396,7 @@ def sample_answers(
     labels = np.minimum((draws > cumulative).sum(axis=-1), k - 1)
     tasks = np.repeat(np.arange(n_tasks), answers_per_task)
     dataset = CrowdDataset(tasks, workers.ravel(), labels.ravel(), k, np.arange(n_tasks),
-                           np.arange(n_workers), name="simulated")
-    dataset.gold = truth
+                           np.arange(n_workers), name="simulated", gold=truth)
     return dataset
 
 

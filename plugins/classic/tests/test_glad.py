@@ -27,8 +27,8 @@ def sample_glad(
         [rng.choice(n_workers, per_task, replace=False) for _ in range(n_tasks)])
     right = rng.random(tasks.size) < 1.0 / (1.0 + np.exp(-alphas[workers] * betas[tasks]))
     labels = np.where(right, truth[tasks], (truth[tasks] + rng.integers(1, k, tasks.size)) % k)
-    data = CrowdDataset(tasks, workers, labels, k, np.arange(n_tasks), np.arange(n_workers))
-    data.gold = truth
+    data = CrowdDataset(tasks, workers, labels, k, np.arange(n_tasks), np.arange(n_workers),
+                        gold=truth)
     return data, alphas, betas
 
 

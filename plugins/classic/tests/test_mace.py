@@ -34,8 +34,8 @@ def sample_mace(
     cumulative = strategies.cumsum(axis=1)[workers]
     spam = (rng.random(tasks.size)[:, None] > cumulative).sum(axis=1).clip(max=k - 1)
     labels = np.where(knows, truth[tasks], spam)
-    data = CrowdDataset(tasks, workers, labels, k, np.arange(n_tasks), np.arange(n_workers))
-    data.gold = truth
+    data = CrowdDataset(tasks, workers, labels, k, np.arange(n_tasks), np.arange(n_workers),
+                        gold=truth)
     return data, thetas, strategies
 
 
