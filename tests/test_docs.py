@@ -53,3 +53,13 @@ def test_every_strategy_and_parameter_is_documented(info, page):
     assert "Reference" in text or "reference" in text
     nav = (DOCS.parent / "mkdocs.yml").read_text()
     assert f"strategies/{page.name}" in nav, f"{page.name} not in mkdocs.yml nav"
+
+
+@pytest.mark.parametrize("info, page", list(_strategy_pages()))
+def test_every_declared_output_and_fit_input_is_documented(info, page):
+    cls = info.load()
+    text = page.read_text()
+    for output in cls.declared_outputs():
+        assert f"`{output.name}`" in text, f"{info.name}: output {output.name} not in {page.name}"
+    for item in cls.fit_inputs:
+        assert f"`{item.name}`" in text, f"{info.name}: fit input {item.name} not in {page.name}"
