@@ -166,31 +166,49 @@ def _read_table_arrow(path: Path, delimiter: str) -> AnswerColumns | None:
         if not header:
             return None
         columns = _find_columns(header, path)
+        names = [f"c{i}" for i in range(len(header))]
+        wanted = [names[c] for c in columns]
+        text = pa.dictionary(pa.int32(), pa.string())
         table = pacsv.read_csv(
             path,
-            read_options=pacsv.ReadOptions(column_names=[f"c{i}" for i in range(len(header))],
-                                           skip_rows=1),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
             parse_options=pacsv.ParseOptions(delimiter=delimiter),
             convert_options=pacsv.ConvertOptions(
-                column_types={f"c{i}": pa.string() for i in range(len(header))},
+                include_columns=wanted, column_types={n: text for n in wanted},
                 strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
     except (pa.ArrowException, UnicodeDecodeError, csv.Error, OSError, DatasetError):
         return None
     encoded = []
-    for position in columns:
-        values = pc.utf8_trim_whitespace(table.column(position)).combine_chunks()
-        if pc.any(pc.equal(pc.utf8_length(values), 0)).as_py():
+    for name in wanted:
+        column = _arrow_encoded(table.column(name), pa, pc)
+        if column is None:
             return None  # an empty value: the Python reader reports its line
-        dictionary = pc.dictionary_encode(values)
-        encoded.append(EncodedColumn(
-            dictionary.dictionary.to_pylist(),
-            dictionary.indices.to_numpy(zero_copy_only=False).astype(np.int64),
-        ))
-        del values, dictionary
+        encoded.append(column)
     del table
     pa.default_memory_pool().release_unused()
     return AnswerColumns(encoded[0], encoded[1], encoded[2], _table_describe(path, delimiter))
+
+
+def _arrow_encoded(column: Any, pa: Any, pc: Any) -> EncodedColumn | None:
+    """A dictionary-typed arrow column as an EncodedColumn of trimmed values; None when a
+    value is empty.
+
+    The parser already dictionary-encodes, so trimming and the empty check run over the
+    distinct values only; values that differ only by surrounding spaces are merged.
+    """
+    merged = column.unify_dictionaries().combine_chunks()
+    if isinstance(merged, pa.ChunkedArray):  # no chunks at all
+        merged = pa.chunked_array(merged.chunks or [pa.array([], pa.string())]).combine_chunks()
+    codes = np.asarray(merged.indices).astype(np.int64)
+    trimmed = pc.utf8_trim_whitespace(merged.dictionary)
+    if len(trimmed) and pc.min(pc.utf8_length(trimmed)).as_py() == 0:
+        return None
+    distinct = pc.dictionary_encode(trimmed)
+    if len(distinct.dictionary) < len(trimmed):
+        codes = np.asarray(distinct.indices).astype(np.int64)[codes]
+        trimmed = distinct.dictionary
+    return EncodedColumn(trimmed.to_pylist(), codes)
 
 
 def _read_table_python(path: Path, delimiter: str) -> AnswerColumns:
