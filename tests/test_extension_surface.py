@@ -285,3 +285,30 @@ def test_aggregate_refuses_another_kind(use_registry):
         "Count", f"{__name__}:AnswerCount", kind="identification"))))
     result = CliRunner().invoke(create_app(), ["aggregate", "bundled:labelme", "-s", "Count"])
     assert result.exit_code == 2 and "run it with `crowd identify`" in result.stderr
+
+
+# -- the dataset hook ----------------------------------------------------------------------------
+def test_a_third_party_plugin_registers_a_dataset_installer(use_registry):
+    from crowdkit_core.cli.app import create_app
+    from crowdkit_core.registry import DatasetInfo
+
+    module = types.ModuleType("extra_datasets")
+
+    @hookimpl
+    def crowdkit_register_datasets(register):
+        register(DatasetInfo("tinyset", "extra_datasets:Installer", "a tiny dataset",
+                             aliases=("tiny_set",)))
+
+    module.crowdkit_register_datasets = crowdkit_register_datasets
+    registry = use_registry(registry_with(module))
+    (info,) = registry.datasets()
+    assert (info.name, info.aliases, info.plugin, info.distribution) == (
+        "tinyset", ("tiny_set",), "extra0", "dist-0")
+    rows = json.loads(CliRunner().invoke(create_app(), ["plugins", "--json"]).stdout)
+    assert next(r for r in rows if r["name"] == "extra0")["datasets"] == ["tinyset"]
+    clash = types.ModuleType("clash")
+    clash.crowdkit_register_datasets = lambda register: register(DatasetInfo("TinySet", "m:I"))
+    status = registry.add_plugin(clash, "clash")
+    assert status.status == "error" and "dataset name 'TinySet' is already registered" in status.error
+    with pytest.raises(ValueError, match="invalid dataset name"):
+        DatasetInfo("bad name", "m:I")

@@ -18,6 +18,7 @@ block order, then a pure M-step from the sums to the next :class:`ConfusionState
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import numpy as np
 from pydantic import Field
@@ -302,7 +303,10 @@ def not_converged_warning(name: str, max_iter: int, history: list[float], tol: f
 
 
 # -- the EM skeleton -------------------------------------------------------------------------
-class ConfusionEM(Aggregator):
+CP = TypeVar("CP", bound=ConfusionParams)
+
+
+class ConfusionEM(Aggregator[CP], Generic[CP]):
     """EM for models where each worker has a confusion matrix (DS and its one-coin variant).
 
     Subclasses implement :meth:`_m_step`, a pure function of the summed statistics. Each

@@ -18,7 +18,7 @@ from crowdkit_classic._confusion import (
 class DSParams(ConfusionParams):
     """DS parameters: EM control (max_iter, tol, init), smoothing, few-answers warning."""
 
-class DawidSkene(ConfusionEM):
+class DawidSkene(ConfusionEM[DSParams]):
     """Dawid-Skene: worker ``w`` answers ``l`` for true class ``k`` with ``pi_w[k, l]``.
 
     M-step (eq. 2.3-2.4 of the paper, plus a pseudo-count ``s = smoothing``)::
@@ -31,7 +31,6 @@ class DawidSkene(ConfusionEM):
     (only the stopping rule differs).
     """
 
-    Params = DSParams
     reference = (
         "Dawid & Skene, Maximum likelihood estimation of observer error-rates using the EM "
         "algorithm, Applied Statistics 28(1):20-28, 1979"

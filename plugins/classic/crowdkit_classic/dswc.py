@@ -57,7 +57,7 @@ class DSWCParams(ParallelEMParams):
         return data
 
 
-class DSWC(Aggregator):
+class DSWC(Aggregator[DSWCParams]):
     """Worker-clustered Dawid-Skene, fitted by variational EM with chance-rate restarts.
 
     Fitted: ``proba_`` (theta), ``clusters_`` (most likely cluster of each worker),
@@ -67,7 +67,6 @@ class DSWC(Aggregator):
     every run (restarts included).
     """
 
-    Params = DSWCParams
     reference = (
         "Imamura, Sato & Sugiyama, Analysis of minimax error rate for crowdsourcing and its "
         "application to worker clustering model, ICML 2018 (PMLR 80:2147-2156)"

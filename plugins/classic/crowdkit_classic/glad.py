@@ -12,7 +12,6 @@ quantity is a per-answer array summed with ``np.bincount`` or ``np.add.reduceat`
 
 from __future__ import annotations
 
-from typing import Any
 
 import numpy as np
 from pydantic import Field
@@ -177,7 +176,7 @@ def class_priors(proba: np.ndarray) -> np.ndarray:
     return counts / counts.sum()
 
 
-class GLAD(Aggregator):
+class GLAD(Aggregator[GLADParams]):
     """Generative model of Labels, Abilities and Difficulties (EM with a gradient M-step).
 
     Fitted attributes: ``proba_``; ``alphas_`` (ability per worker, in ``dataset.worker_ids``
@@ -186,7 +185,6 @@ class GLAD(Aggregator):
     log-likelihood plus the log Gaussian priors, per iteration); ``log_likelihood_``.
     """
 
-    Params = GLADParams
     reference = (
         "Whitehill, Ruvolo, Wu, Bergsma, Movellan. Whose vote should count more: optimal "
         "integration of labels from labelers of unknown expertise. NeurIPS 2009"
@@ -204,7 +202,7 @@ class GLAD(Aggregator):
     tags = Tags(iterative=True)
 
     def _fit(self, dataset: CrowdDataset) -> None:
-        p: Any = self.params
+        p = self.params
         k = dataset.n_classes
         cell = task_label_index(dataset)
         alphas = np.full(dataset.n_workers, p.alpha_prior_mean, dtype=np.float64)

@@ -16,7 +16,7 @@ from crowdkit_classic._weighted_vote import (
 class IWMVParams(IterativeVoteParams):
     """Iteration cap and label-change tolerance."""
 
-class IWMV(Aggregator):
+class IWMV(Aggregator[IWMVParams]):
     """Alternate a weighted vote and the weights ``v_j = K * acc_j - 1``.
 
     ``acc_j`` is the share of worker j's answers equal to the current labels; the first vote
@@ -30,7 +30,6 @@ class IWMV(Aggregator):
     weights are read as log-odds); ``labels_`` the weighted-vote labels.
     """
 
-    Params = IWMVParams
     reference = ("Li & Yu, 'Error rate bounds and iterative weighted majority voting for "
                  "crowdsourcing', arXiv:1411.4086 (2014), Algorithm 1")
     outputs = (

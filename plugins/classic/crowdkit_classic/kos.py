@@ -22,7 +22,7 @@ class KOSParams(StrategyParams):
                     "by at most tol (0 runs all max_iter rounds).")
 
 
-class KOS(Aggregator):
+class KOS(Aggregator[KOSParams]):
     """Belief-propagation-like message passing on the task-worker graph, answers as +-1.
 
     Answers are ``A_ij = +1`` for class 1 and ``-1`` for class 0. Worker messages start as
@@ -40,7 +40,6 @@ class KOS(Aggregator):
     reliability, rescaled); ``proba_`` one-hot of the sign (0.5/0.5 where ``x_i = 0``).
     """
 
-    Params = KOSParams
     reference = ("Karger, Oh & Shah, 'Iterative learning for reliable crowdsourcing systems', "
                  "NeurIPS 2011; crowd-kit KOS")
     outputs = (

@@ -108,7 +108,7 @@ def mace_m_step(
     return know, guess, strategies
 
 
-class MACE(Aggregator):
+class MACE(Aggregator[MACEParams]):
     """Multi-Annotator Competence Estimation (EM or variational Bayes, random restarts).
 
     Fitted attributes: ``proba_``; ``thetas_`` (n_workers,) competence, the probability of
@@ -120,7 +120,6 @@ class MACE(Aggregator):
     strategy matrix ``thetas_``.
     """
 
-    Params = MACEParams
     reference = (
         "Hovy, Berg-Kirkpatrick, Vaswani, Hovy. Learning whom to trust with MACE. NAACL-HLT 2013"
     )
@@ -144,7 +143,7 @@ class MACE(Aggregator):
         })
 
     def _fit(self, dataset: CrowdDataset) -> None:
-        p: Any = self.params
+        p = self.params
         cell = task_label_index(dataset)
         n_answers = dataset.answers_per_worker.astype(np.float64)
         best: dict[str, Any] = {}
@@ -205,7 +204,7 @@ class MACE(Aggregator):
         self, n_answers: np.ndarray, know_counts: np.ndarray, strategy_counts: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Competence and strategies given the final posteriors (posterior means under VB)."""
-        p: Any = self.params
+        p = self.params
         k = strategy_counts.shape[1]
         if p.method == "em":
             a = b = c = p.smoothing / k

@@ -13,7 +13,7 @@ from crowdkit_core.params import StrategyParams
 class MVParams(StrategyParams):
     """MV has only the shared ``ties`` and ``seed`` parameters."""
 
-class MajorityVote(Aggregator):
+class MajorityVote(Aggregator[MVParams]):
     """Most frequent label per task.
 
     ``proba_`` is the one-hot encoding of the chosen label (peerannot's MV output);
@@ -22,7 +22,6 @@ class MajorityVote(Aggregator):
     which reproduces crowd-kit's published MV accuracies.
     """
 
-    Params = MVParams
     reference = "Condorcet (1785); crowd-kit MajorityVote; peerannot MV"
     outputs = (
         Output('vote_share_', 'dataset', ('n_tasks', 'K'),

@@ -130,7 +130,7 @@ def _leading_vector(matrix: np.ndarray) -> np.ndarray:
     return eigsh(matrix, k=1, which="LA", v0=np.ones(matrix.shape[0]))[1][:, 0]
 
 
-class MMSR(Aggregator):
+class MMSR(Aggregator[MMSRParams]):
     """Worker reliabilities from M-MSR, then a log-odds weighted vote.
 
     ``X = |C|`` on observed worker pairs is completed as a rank-one ``u v^T``: each iteration
@@ -146,7 +146,6 @@ class MMSR(Aggregator):
     scores (the one-coin posterior with a uniform prior); ``labels_`` its argmax.
     """
 
-    Params = MMSRParams
     reference = ("Ma & Olshevsky, 'Adversarial crowdsourcing through robust rank-one matrix "
                  "completion', NeurIPS 2020 (arXiv:2010.12181); crowd-kit MMSR")
     outputs = (

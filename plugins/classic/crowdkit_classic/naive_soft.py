@@ -10,10 +10,9 @@ from crowdkit_core.params import StrategyParams
 class NaiveSoftParams(StrategyParams):
     """NaiveSoft has only the shared ``ties`` and ``seed`` parameters (used for ``labels_``)."""
 
-class NaiveSoft(Aggregator):
+class NaiveSoft(Aggregator[NaiveSoftParams]):
     """Soft label = normalised vote counts; ``labels_`` is their argmax (ties per ``ties``)."""
 
-    Params = NaiveSoftParams
     reference = "Lefort, Charlier, Joly, Salmon: peerannot, Computo (2024)"
 
     def _fit(self, dataset: CrowdDataset) -> None:

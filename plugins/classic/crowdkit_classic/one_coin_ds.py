@@ -31,7 +31,7 @@ def one_coin_confusion(skills: np.ndarray, n_classes: int) -> np.ndarray:
     return confusion
 
 
-class OneCoinDS(ConfusionEM):
+class OneCoinDS(ConfusionEM[OneCoinDSParams]):
     """One-coin Dawid-Skene: ``pi_w[k, k] = p_w`` and ``pi_w[k, l] = (1 - p_w) / (K - 1)``.
 
     M-step: ``p_w = (E[# correct answers of w] + s) / (# answers of w + 2 s)`` with
@@ -40,7 +40,6 @@ class OneCoinDS(ConfusionEM):
     Fitted ``skills_`` holds ``p_w`` per worker.
     """
 
-    Params = OneCoinDSParams
     reference = (
         "Dawid & Skene, Applied Statistics 28(1), 1979 (one-coin variant); Zhang, Chen, Zhou "
         "& Jordan, Spectral methods meet EM, JMLR 17, 2016; crowd-kit OneCoinDawidSkene"

@@ -121,7 +121,7 @@ def _distinct(codes: np.ndarray, size: int) -> np.ndarray:
     return np.unique(codes)
 
 
-class PlantNet(Aggregator):
+class PlantNet(Aggregator[PlantNetParams]):
     """Pl@ntNet weighted vote: weights from identified classes, labels only on valid tasks.
 
     Each pass: the weighted vote gives the labels (plus the AI vote in 'fixed'/'confident'
@@ -138,7 +138,6 @@ class PlantNet(Aggregator):
     ``ai_weight_`` the AI's learnt weight in 'worker' mode.
     """
 
-    Params = PlantNetParams
     reference = ("Lefort, Affouard, Charlier, Lombardo, Chouet, Goëau, Salmon, Bonnet & Joly, "
                  "'Cooperative learning of Pl@ntNet's Artificial Intelligence algorithm: how does "
                  "it work and how can we improve it?' (2024, arXiv:2406.03356); peerannot "

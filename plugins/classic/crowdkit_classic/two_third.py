@@ -24,7 +24,7 @@ class TwoThirdParams(StrategyParams):
                     "share of the task's answers; otherwise no label (-1).")
 
 
-class TwoThird(Aggregator):
+class TwoThird(Aggregator[TwoThirdParams]):
     """Majority vote where a task has >= 2 answers and the top label has >= 2/3 of them.
 
     Other tasks are judged too hard and get ``-1`` ("no label"). Fitted attributes:
@@ -33,7 +33,6 @@ class TwoThird(Aggregator):
     ``too_hard_`` the indices (into ``task_ids``) of the tasks without a label.
     """
 
-    Params = TwoThirdParams
     reference = ("peerannot TwoThird (Lefort, Charlier, Joly, Salmon, 'Peerannot: "
                  "classification for crowdsourced image datasets with Python', Computo 2024)")
     outputs = (

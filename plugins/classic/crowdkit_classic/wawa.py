@@ -15,7 +15,7 @@ from crowdkit_classic._weighted_vote import (
 class WawaParams(StrategyParams):
     """Wawa has only the shared ``ties`` and ``seed`` parameters (used by both votes)."""
 
-class Wawa(Aggregator):
+class Wawa(Aggregator[WawaParams]):
     """Majority vote, then each worker's agreement rate with it, then a weighted vote.
 
     Fitted attributes: ``skills_`` (n_workers,) share of each worker's answers equal to the
@@ -23,7 +23,6 @@ class Wawa(Aggregator):
     shares; ``labels_`` their argmax (ties per ``ties``).
     """
 
-    Params = WawaParams
     reference = ("crowd-kit Wawa (Ustalov et al., 'Learning from Crowds with Crowd-Kit', "
                  "JOSS 2024); Appen's 'worker agreement with aggregate'")
     outputs = (

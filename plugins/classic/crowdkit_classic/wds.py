@@ -22,14 +22,13 @@ from crowdkit_classic.dawid_skene import DawidSkene
 class WDSParams(ConfusionParams):
     """WDS parameters: those of the DS model it fits first."""
 
-class WDS(Aggregator):
+class WDS(Aggregator[WDSParams]):
     """Soft label ``proba_[i, k] ∝ sum over answers (w, l=k) of task i of pi_w[k, k]``.
 
     ``ds_`` is the fitted DS model (same parameters), ``weights_`` (n_workers, K) the
     diagonal of each worker's confusion matrix. ``history_`` and ``n_iter_`` are those of DS.
     """
 
-    Params = WDSParams
     reference = (
         "Lefort, Charlier, Joly & Salmon, Identify ambiguous tasks combining crowdsourced "
         "labels by weighting Areas Under the Margin (peerannot WDS), Computo 2024; "

@@ -32,7 +32,7 @@ class ZBSParams(StrategyParams):
                     "in an iteration (0 runs all max_iter updates, as crowd-kit does).")
 
 
-class ZBS(Aggregator):
+class ZBS(Aggregator[ZBSParams]):
     """Weighted vote with skills pulled towards each worker's agreement with the vote.
 
     Skills start at ``1/K + eps``; at iteration t the labels are the skill-weighted vote and
@@ -45,7 +45,6 @@ class ZBS(Aggregator):
     ``labels_`` their argmax (ties per ``ties``).
     """
 
-    Params = ZBSParams
     reference = ("crowd-kit ZeroBasedSkill (Ustalov et al., 'Learning from Crowds with "
                  "Crowd-Kit', JOSS 2024)")
     outputs = (
