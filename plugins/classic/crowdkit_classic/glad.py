@@ -12,7 +12,6 @@ quantity is a per-answer array summed with ``np.bincount`` or ``np.add.reduceat`
 
 from __future__ import annotations
 
-
 import numpy as np
 from pydantic import Field
 from scipy import optimize
