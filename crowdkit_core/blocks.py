@@ -23,6 +23,7 @@ MIN_BLOCK_ANSWERS = 1 << 16
 #: Upper bound on the number of blocks (each carries its own copy of the statistics).
 MAX_BLOCKS = 16
 
+
 @dataclass(frozen=True)
 class TaskBlock:
     """Tasks ``start:stop`` and their rows of the answer matrix (views of its arrays)."""
@@ -34,6 +35,25 @@ class TaskBlock:
     @property
     def rows(self) -> slice:
         return slice(self.start, self.stop)
+
+
+@dataclass(frozen=True)
+class AnswerBlock:
+    """Tasks ``start:stop`` and their answers ``first:last`` (answers are sorted by task), for
+    strategies that work on per-answer arrays instead of the answer matrix (MACE)."""
+
+    start: int
+    stop: int
+    first: int
+    last: int
+
+    @property
+    def rows(self) -> slice:
+        return slice(self.start, self.stop)
+
+    @property
+    def answers(self) -> slice:
+        return slice(self.first, self.last)
 
 
 def block_count(n_answers: int) -> int:
@@ -54,6 +74,28 @@ def task_blocks(dataset: CrowdDataset, n_blocks: int | None = None) -> list[Task
     return dataset.cached(("task_blocks", n_blocks), lambda: _cut_blocks(dataset, n_blocks))
 
 
+def answer_blocks(dataset: CrowdDataset, n_blocks: int | None = None) -> list[AnswerBlock]:
+    """The tasks cut as :func:`task_blocks` cuts them, as task and answer ranges (no answer
+    matrix is built)."""
+    if n_blocks is None:
+        n_blocks = block_count(dataset.n_answers)
+    offsets = np.append(dataset.task_starts, dataset.n_answers)
+    return [AnswerBlock(start, stop, int(offsets[start]), int(offsets[stop]))
+            for start, stop in task_ranges(offsets, n_blocks)]
+
+
+def task_ranges(offsets: np.ndarray, n_blocks: int) -> list[tuple[int, int]]:
+    """``n_blocks`` contiguous task ranges with about equal answer counts, from the answer
+    offsets of the tasks (``indptr``: n_tasks + 1 entries); fewer when tasks are large."""
+    n_tasks, n_answers = offsets.size - 1, int(offsets[-1])
+    if n_blocks <= 1:
+        return [(0, n_tasks)]
+    targets = np.linspace(0, n_answers, n_blocks + 1)[1:-1]
+    cuts = np.searchsorted(offsets, targets)
+    bounds = np.unique(np.concatenate(([0], cuts, [n_tasks])))
+    return list(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
+
+
 def _cut_blocks(dataset: CrowdDataset, n_blocks: int) -> list[TaskBlock]:
     from scipy import sparse
 
@@ -61,11 +103,8 @@ def _cut_blocks(dataset: CrowdDataset, n_blocks: int) -> list[TaskBlock]:
     if n_blocks <= 1:
         blocks = [TaskBlock(0, dataset.n_tasks, matrix)]
     else:
-        targets = np.linspace(0, dataset.n_answers, n_blocks + 1)[1:-1]
-        cuts = np.searchsorted(matrix.indptr, targets)
-        bounds = np.unique(np.concatenate(([0], cuts, [dataset.n_tasks])))
         blocks = []
-        for start, stop in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        for start, stop in task_ranges(matrix.indptr, n_blocks):
             first, last = int(matrix.indptr[start]), int(matrix.indptr[stop])
             indptr = matrix.indptr[start:stop + 1] - matrix.indptr[start]
             # Set the arrays on an empty matrix: the constructor would copy a view that is

@@ -73,7 +73,7 @@ def task_label_index(dataset: CrowdDataset) -> np.ndarray:
 
 
 def one_coin_posteriors(
-    dataset: CrowdDataset, cell: np.ndarray, log_other: np.ndarray, log_gap: np.ndarray,
+    n_tasks: int, cell: np.ndarray, log_other: np.ndarray, log_gap: np.ndarray,
     log_prior: np.ndarray,
 ) -> tuple[np.ndarray, float]:
     """(n_tasks, K) posteriors and the log-likelihood of one-coin style models (GLAD, MACE).
@@ -82,9 +82,10 @@ def one_coin_posteriors(
     label, and ``exp(log_other[n] + log_gap[n])`` under its label. The ``log_other`` terms of
     a task do not depend on the class, so they cancel in the posteriors and add up to a
     constant in the log-likelihood; what remains is one bincount of ``log_gap`` at ``cell``
-    (:func:`task_label_index`). Nothing of size answers x K is built.
+    (:func:`task_label_index`, relative to the first of the ``n_tasks`` tasks). Nothing of
+    size answers x K is built.
     """
-    n_tasks, k = dataset.n_tasks, dataset.n_classes
+    k = log_prior.shape[0]
     scores = np.bincount(cell, weights=log_gap, minlength=n_tasks * k).reshape(n_tasks, k)
     scores += log_prior
     proba, log_likelihood = softmax_log_joint(scores)

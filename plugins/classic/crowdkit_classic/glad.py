@@ -89,7 +89,7 @@ def glad_e_step(
     """
     log_km1 = np.log(dataset.n_classes - 1)
     s, _, log_wrong, _ = glad_answer_terms(dataset, alphas, log_betas)
-    return one_coin_posteriors(dataset, cell, log_wrong - log_km1, s + log_km1, log_priors)
+    return one_coin_posteriors(dataset.n_tasks, cell, log_wrong - log_km1, s + log_km1, log_priors)
 
 
 def gaussian_log_prior(values: np.ndarray, mean: float, var: float) -> tuple[float, np.ndarray]:

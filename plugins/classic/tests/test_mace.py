@@ -1,11 +1,12 @@
-"""MACE: conformance, E-step against a loop reference, recovery on MACE's own data, real data."""
+"""MACE: E-step against a loop reference, recovery on MACE's own data, real data."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from crowdkit_classic._em import task_label_index
 from crowdkit_classic.mace import MACE, MACEParams, mace_e_step, mace_m_step
 from crowdkit_classic.majority_vote import MajorityVote
 from crowdkit_core.dataset import CrowdDataset
@@ -80,12 +81,38 @@ def test_e_step_matches_answer_by_answer_reference():
     know = rng.uniform(0.1, 0.9, data.n_workers)
     guess = 1.0 - know
     strategies = rng.dirichlet(np.ones(4), data.n_workers)
-    ours = mace_e_step(data, task_label_index(data), know, guess, strategies)
+    proba, stats = mace_e_step(data, know, guess, strategies)
+    ours = (proba, stats.log_likelihood, stats.know_counts, stats.strategy_counts)
     ref = reference_e_step(data, know, guess, strategies)
     for a, b in zip(ours, ref):
         assert np.allclose(a, b, rtol=1e-10, atol=1e-12)
     # every answer is either known or spammed
-    assert np.isclose(ours[2].sum() + ours[3].sum(), data.n_answers)
+    assert np.isclose(stats.know_counts.sum() + stats.strategy_counts.sum(), data.n_answers)
+
+
+@given(st.lists(st.integers(1, 39), max_size=6, unique=True))
+@settings(max_examples=25, deadline=None)
+def test_statistics_of_any_partition_add_up_to_one_pass(cuts):
+    """The E-step is a map-reduce: blocks' posteriors and summed statistics equal one pass."""
+    from crowdkit_core.blocks import AnswerBlock
+    from crowdkit_core.engine import sum_in_order
+
+    from crowdkit_classic.mace import mace_block
+
+    data, _, _ = sample_mace(3, n_tasks=40, n_workers=6, k=3, per_task=3)
+    rng = np.random.default_rng(4)
+    know = rng.uniform(0.1, 0.9, data.n_workers)
+    strategies = rng.dirichlet(np.ones(3), data.n_workers)
+    whole, total = mace_e_step(data, know, 1.0 - know, strategies)
+    bounds = [0, *sorted(cuts), data.n_tasks]
+    offsets = np.append(data.task_starts, data.n_answers)
+    blocks = [AnswerBlock(a, b, int(offsets[a]), int(offsets[b])) for a, b in zip(bounds, bounds[1:])]
+    parts = [mace_block(data, block, know, 1.0 - know, strategies) for block in blocks]
+    summed = sum_in_order(stats for _, stats in parts)
+    assert np.allclose(np.concatenate([p for p, _ in parts]), whole, rtol=1e-12, atol=0)
+    assert np.allclose(summed.know_counts, total.know_counts, rtol=1e-12)
+    assert np.allclose(summed.strategy_counts, total.strategy_counts, rtol=1e-12)
+    assert np.isclose(summed.log_likelihood, total.log_likelihood, rtol=1e-12)
 
 
 def test_m_steps():
