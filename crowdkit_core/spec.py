@@ -299,10 +299,8 @@ def resolve_spec(
     except UnknownStrategyError as exc:
         raise UnknownStrategyError(caret_message(text, parsed.name_span, str(exc))) from None
     if kind is not None and info.kind != kind:
-        raise SpecError(caret_message(
-            text, parsed.name_span,
-            f"{info.name} is an {info.kind} strategy, not an {kind} one; run it with "
-            f"`{kind_command(info.kind)}`"))
+        raise SpecError(f"{info.name} is an {info.kind} strategy, not an {kind} one; run it "
+                        f"with `{kind_command(info.kind)}`")
     try:
         cls = info.load()
     except Exception as exc:

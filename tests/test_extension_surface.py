@@ -312,3 +312,11 @@ def test_a_third_party_plugin_registers_a_dataset_installer(use_registry):
     assert status.status == "error" and "dataset name 'TinySet' is already registered" in status.error
     with pytest.raises(ValueError, match="invalid dataset name"):
         DatasetInfo("bad name", "m:I")
+
+
+def test_the_wrong_kind_error_is_one_line(use_registry):
+    registry = registry_with(strategies_module(StrategyInfo(
+        "Count", f"{__name__}:AnswerCount", kind="identification")))
+    with pytest.raises(SpecError) as error:
+        resolve_spec("Count[seed=1]", registry, kind="aggregation")
+    assert "\n" not in str(error.value)
