@@ -53,17 +53,31 @@ def check_format(fmt: str) -> None:
 def output_paths(dataset_name: str, canonical: str, fmt: str, *, output_dir: str | os.PathLike[str] | None = None,
                  source: str | os.PathLike[str] | None = None) -> OutputPaths:
     """Paths for the results: in ``output_dir``, else ``SOURCE/labels`` when ``source`` (the
-    dataset argument as given) is a folder other than ``bundled:``, else ``./labels``."""
+    dataset argument as given) is a folder named directly, else ``./labels``: a dataset found
+    through a resolver (``bundled:NAME``, an installed name) lives in a folder that is not the
+    user's, so nothing is written into it."""
     check_format(fmt)
     if output_dir is not None:
         folder = Path(output_dir)
-    elif source is not None and not str(source).startswith("bundled:") and Path(source).is_dir():
+    elif source is not None and _names_a_folder(source):
         folder = Path(source) / "labels"
     else:
         folder = Path("labels")
     stem = output_stem(dataset_name, canonical)
     return OutputPaths(folder / f"{stem}.{fmt}", folder / f"{stem}.details.json",
                        folder / f"{stem}.provenance.json")
+
+
+def _names_a_folder(source: str | os.PathLike[str]) -> bool:
+    """Whether the dataset argument is a folder path itself (not a name a resolver turned
+    into a folder)."""
+    from crowdkit_core.dataset import resolve_dataset_path
+
+    path = Path(source)
+    try:
+        return path.is_dir() and resolve_dataset_path(source) == path
+    except CrowdkitError:
+        return False
 
 
 def write_result(result: "AggregationResult", *, fmt: str = "npy", hard: bool = False,

@@ -320,3 +320,29 @@ def test_the_wrong_kind_error_is_one_line(use_registry):
     with pytest.raises(SpecError) as error:
         resolve_spec("Count[seed=1]", registry, kind="aggregation")
     assert "\n" not in str(error.value)
+
+
+def test_results_of_a_resolved_name_never_go_into_the_resolved_folder(use_registry, tmp_path,
+                                                                      monkeypatch):
+    from crowdkit_core.cli.app import create_app
+    from crowdkit_core.registry import ResolverInfo
+
+    data = tmp_path / "installed" / "mydata"
+    data.mkdir(parents=True)
+    (data / "answers.csv").write_text("task,worker,label\nt1,a,x\nt1,b,x\nt2,a,y\n")
+    module = types.ModuleType("extra_resolver")
+    module.resolve = lambda name: data if name == "mydata" else None
+    module.crowdkit_register_dataset_resolvers = lambda register: register(
+        ResolverInfo("mine", "extra_resolver:resolve", bare_names=True))
+    monkeypatch.setitem(__import__("sys").modules, "extra_resolver", module)
+    use_registry(registry_with(module))
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    for argument in ("mydata", "mine:mydata"):
+        result = CliRunner().invoke(create_app(), ["aggregate", argument, "-s", "MV"])
+        assert result.exit_code == 0, result.stderr
+    assert (work / "labels" / "labels_mydata_mv.npy").is_file()
+    assert not (data / "labels").exists()
+    direct = CliRunner().invoke(create_app(), ["aggregate", str(data), "-s", "MV"])
+    assert direct.exit_code == 0 and (data / "labels" / "labels_mydata_mv.npy").is_file()

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from crowdkit_core.cli.common import handle_user_errors, print_json, stdout
 
-DatasetArg = Annotated[str, typer.Argument(help="Dataset folder, answers file (.json/.csv/.tsv/.parquet) or bundled:NAME.")]
+DatasetArg = Annotated[str, typer.Argument(help="Dataset folder, answers file (.json/.csv/.tsv/.parquet), or a name a plugin resolves (bundled:NAME, PREFIX:NAME).")]
 AnswersOpt = Annotated[Optional[str], typer.Option("--answers-file", help="Answers file inside the folder (default: answers.json, else answers.csv/.tsv/.parquet).")]
 MetadataOpt = Annotated[Optional[str], typer.Option("--metadata-path", help="metadata.json to use (default: the folder's metadata.json, if any).")]
 DuplicatesOpt = Annotated[str, typer.Option("--duplicates", help="Repeated (task, worker) answers: keep (all), first, last, or error.")]
