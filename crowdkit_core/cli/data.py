@@ -31,21 +31,17 @@ def validate(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Check a dataset: report problems (exit 2 on errors) and statistics."""
+    from rich.markup import escape
+
+    from crowdkit_core.dataset.report import dataset_report
+
     data = load_from_cli(dataset, answers_file, metadata_path, duplicates)
-    stats = data.statistics()
-    problems = list(data.warnings)
-    single = int((data.answers_per_worker == 1).sum())
-    if single:
-        problems.append(f"{single} workers gave a single answer (their confusion matrices are poorly estimated)")
-    unused = [name for name, count in stats["class_balance"].items() if count == 0]
-    if unused:
-        problems.append(f"classes never used in any answer: {', '.join(unused)}")
-    stats["warnings"] = problems
-    stats["source"] = data.source
+    stats = dataset_report(data)
+    problems = stats["warnings"]
     if as_json:
         print_json(stats)
         return
-    table = Table(title=f"Dataset {data.name}", title_justify="left", show_header=False)
+    table = Table(title=escape(f"Dataset {data.name}"), title_justify="left", show_header=False)
     table.add_column("statistic")
     table.add_column("value")
     for key in ("n_tasks", "n_workers", "n_answers", "n_classes", "duplicate_pairs", "gold_tasks"):
@@ -58,5 +54,5 @@ def validate(
     table.add_row("class balance", balance)
     stdout.print(table)
     for problem in problems:
-        stdout.print(f"[yellow]warning[/yellow]: {problem}", highlight=False)
-    stdout.print(f"[green]OK[/green]: {data.source} is a valid crowdkit dataset.")
+        stdout.print(f"[yellow]warning[/yellow]: {escape(problem)}", highlight=False)
+    stdout.print(f"[green]OK[/green]: {escape(str(data.source))} is a valid crowdkit dataset.")
