@@ -329,8 +329,11 @@ def output_shape_problems(model: Estimator[Any], dataset: Any) -> list[str]:
 
 def describe_outputs(cls: type[Estimator[Any]]) -> list[dict[str, str]]:
     """Rows for ``crowd describe``: name, axis, shape and meaning of each declared output."""
-    return [{"name": o.name, "axis": o.axis, "shape": "(" + ", ".join(map(str, o.shape)) + ")",
-             "meaning": o.meaning} for o in cls.declared_outputs()]
+    def shape(dims: tuple[str | int, ...]) -> str:
+        return "(" + ", ".join(map(str, dims)) + ("," if len(dims) == 1 else "") + ")"
+
+    return [{"name": o.name, "axis": o.axis, "shape": shape(o.shape), "meaning": o.meaning}
+            for o in cls.declared_outputs()]
 
 
 def _signature(params_model: type[StrategyParams]) -> inspect.Signature:

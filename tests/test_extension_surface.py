@@ -346,3 +346,15 @@ def test_results_of_a_resolved_name_never_go_into_the_resolved_folder(use_regist
     assert not (data / "labels").exists()
     direct = CliRunner().invoke(create_app(), ["aggregate", str(data), "-s", "MV"])
     assert direct.exit_code == 0 and (data / "labels" / "labels_mydata_mv.npy").is_file()
+
+
+def test_describe_shows_outputs_inputs_and_tags():
+    from crowdkit_core.cli.app import create_app
+
+    runner = CliRunner()
+    text = runner.invoke(create_app(), ["describe", "PlantNet"], env={"COLUMNS": "80"}).stdout
+    assert "too_hard_ (task_list, shape (n,))" in text and "Per-task inputs" in text
+    assert "Tags: classes 2-any, can abstain, iterative" in text
+    data = json.loads(runner.invoke(create_app(), ["describe", "KOS", "--json"]).stdout)
+    assert data["tags"]["max_classes"] == 2 and data["fit_inputs"] == []
+    assert {o["name"] for o in data["outputs"]} >= {"proba_", "labels_", "skills_"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import inspect
 import textwrap
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.table import Table
@@ -21,6 +21,23 @@ def _matches(pattern: str | None, names: tuple[str, ...], summary: str) -> bool:
     pattern = pattern.lower()
     glob = pattern if any(c in pattern for c in "*?[") else f"*{pattern}*"
     return any(fnmatch.fnmatch(n.lower(), glob) for n in names) or pattern in summary.lower()
+
+
+def _tags_json(tags: Any) -> dict[str, Any]:
+    """A strategy's capability tags as JSON-ready values."""
+    import dataclasses
+
+    return {k: (dict(v) if k == "xfail" else v) for k, v in dataclasses.asdict(tags).items()}
+
+
+def _tags_text(tags: Any) -> str:
+    """The tags that say something, in one line (e.g. ``classes 2-2, iterative``)."""
+    parts = [f"classes {tags.min_classes}-{tags.max_classes or 'any'}"]
+    parts += [name.replace("_", " ") for name in ("can_abstain", "uses_gold", "warm_start", "iterative")
+              if getattr(tags, name)]
+    if tags.engines:
+        parts.append("engines " + ", ".join(tags.engines))
+    return ", ".join(parts)
 
 
 def _indented(text: str) -> str:
@@ -110,6 +127,8 @@ def describe(
             "reference": cls.reference or info.reference, "plugin": info.plugin,
             "distribution": info.distribution, "version": info.distribution_version,
             "kind": info.kind, "parameters": rows, "outputs": describe_outputs(cls),
+            "fit_inputs": [{"name": i.name, "meaning": i.meaning} for i in cls.fit_inputs],
+            "tags": _tags_json(cls.tags),
             "json_schema": cls.Params.model_json_schema(), "doc": doc,
         })
         return
@@ -132,6 +151,12 @@ def describe(
         for out in outputs:
             stdout.print(f"  [bold]{escape(out['name'])}[/bold] ({escape(out['axis'])}, shape {escape(out['shape'])})")
             stdout.print(_indented(out["meaning"]), markup=False)
+    if cls.fit_inputs:
+        stdout.print("\n[bold]Per-task inputs[/bold] (fit(data, NAME=...) or --task-data NAME=FILE)")
+        for item in cls.fit_inputs:
+            stdout.print(f"  [bold]{escape(item.name)}[/bold]")
+            stdout.print(_indented(item.meaning), markup=False)
+    stdout.print(f"\nTags: {escape(_tags_text(cls.tags))}", soft_wrap=False)
 
 
 @handle_user_errors
