@@ -20,8 +20,13 @@ from crowdkit_core.dataset.model import CrowdDataset
 #: never pay a per-block overhead), and a block's (rows, K) working set stays near the CPU
 #: caches, so its M-step statistics are computed while its posteriors are still there.
 MIN_BLOCK_ANSWERS = 1 << 16
-#: Upper bound on the number of blocks (each carries its own copy of the statistics).
-MAX_BLOCKS = 16
+#: Answers a block needs per number of its statistics: each block's statistics (for DS,
+#: n_workers x K x K expected counts) are zeroed, filled and added once per iteration, which
+#: costs more than the block's work when there are many workers and few answers per block
+#: (measured: 16 blocks made a one-thread DS fit on 1e7 answers and 10,000 workers 30% slower).
+ANSWERS_PER_STATISTIC = 8
+#: Upper bound on the number of blocks (a power of two, so two threads share them evenly).
+MAX_BLOCKS = 8
 
 
 @dataclass(frozen=True)
@@ -56,21 +61,31 @@ class AnswerBlock:
         return slice(self.first, self.last)
 
 
-def block_count(n_answers: int) -> int:
-    """How many blocks to cut ``n_answers`` into: at least MIN_BLOCK_ANSWERS each, at most
-    MAX_BLOCKS (a function of the data alone, so that results never depend on threads)."""
-    return max(1, min(MAX_BLOCKS, n_answers // MIN_BLOCK_ANSWERS))
+def block_count(n_answers: int, n_statistics: int = 0) -> int:
+    """How many blocks to cut ``n_answers`` into: a power of two, at most MAX_BLOCKS, each with
+    at least MIN_BLOCK_ANSWERS answers and ANSWERS_PER_STATISTIC answers per number of
+    statistics a block carries. A function of the data alone, so results never depend on the
+    number of threads."""
+    per_block = max(MIN_BLOCK_ANSWERS, ANSWERS_PER_STATISTIC * n_statistics)
+    wanted = max(1, min(MAX_BLOCKS, n_answers // per_block))
+    return 1 << (wanted.bit_length() - 1)
+
+
+def dataset_block_count(dataset: CrowdDataset) -> int:
+    """:func:`block_count` for a dataset whose blocks carry confusion-count statistics
+    (n_workers x K x K numbers, the largest of the EM strategies')."""
+    return block_count(dataset.n_answers, dataset.n_workers * dataset.n_classes ** 2)
 
 
 def task_blocks(dataset: CrowdDataset, n_blocks: int | None = None) -> list[TaskBlock]:
     """The answer matrix cut into ``n_blocks`` task ranges with about equal answer counts.
 
-    ``n_blocks`` defaults to :func:`block_count` of the dataset. Blocks are cached on the
+    ``n_blocks`` defaults to :func:`dataset_block_count`. Blocks are cached on the
     dataset (keyed by ``n_blocks``) and share the matrix's ``indices`` and ``data`` arrays;
     only each block's small ``indptr`` is new.
     """
     if n_blocks is None:
-        n_blocks = block_count(dataset.n_answers)
+        n_blocks = dataset_block_count(dataset)
     return dataset.cached(("task_blocks", n_blocks), lambda: _cut_blocks(dataset, n_blocks))
 
 
@@ -78,7 +93,7 @@ def answer_blocks(dataset: CrowdDataset, n_blocks: int | None = None) -> list[An
     """The tasks cut as :func:`task_blocks` cuts them, as task and answer ranges (no answer
     matrix is built)."""
     if n_blocks is None:
-        n_blocks = block_count(dataset.n_answers)
+        n_blocks = dataset_block_count(dataset)
     offsets = np.append(dataset.task_starts, dataset.n_answers)
     return [AnswerBlock(start, stop, int(offsets[start]), int(offsets[stop]))
             for start, stop in task_ranges(offsets, n_blocks)]

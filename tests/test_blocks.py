@@ -17,22 +17,27 @@ def make_dataset(n_tasks: int, per_task: int, n_workers: int = 50, k: int = 4, s
     return CrowdDataset(tasks, workers, labels, k, np.arange(n_tasks), np.arange(n_workers))
 
 
-@pytest.mark.parametrize("n_answers, expected", [
-    (10**4, 1),
-    (2 * B.MIN_BLOCK_ANSWERS - 1, 1),  # too small to cut: every real dataset stays one block
-    (2 * B.MIN_BLOCK_ANSWERS, 2),
-    (10**6, 10**6 // B.MIN_BLOCK_ANSWERS),
-    (10**9, B.MAX_BLOCKS),
+@pytest.mark.parametrize("n_answers, n_statistics, expected", [
+    (10**4, 0, 1),
+    (2 * B.MIN_BLOCK_ANSWERS - 1, 0, 1),  # too small to cut: every real dataset stays one block
+    (2 * B.MIN_BLOCK_ANSWERS, 0, 2),
+    (3 * B.MIN_BLOCK_ANSWERS, 0, 2),  # a power of two, so two threads share blocks evenly
+    (10**6, 0, 8),
+    (10**9, 0, B.MAX_BLOCKS),
+    (10**6, 1000 * 5 * 5, 4),  # 1000 workers, K=5: blocks keep 8 answers per statistic
+    (10**7, 10_000 * 5 * 5, 4),
+    (10**6, 10**6, 1),
 ])
-def test_block_count_depends_on_answers_only(n_answers, expected):
-    assert B.block_count(n_answers) == expected
+def test_block_count_depends_on_the_data_only(n_answers, n_statistics, expected):
+    assert B.block_count(n_answers, n_statistics) == expected
 
 
 def test_default_cut_follows_block_count():
     data = make_dataset(100_000, 3)
     parts = B.task_blocks(data)
-    assert len(parts) == B.block_count(data.n_answers) == 4
+    assert len(parts) == B.dataset_block_count(data) == 4
     assert B.task_blocks(data, 4) is parts
+    assert [(b.start, b.stop) for b in B.answer_blocks(data)] == [(b.start, b.stop) for b in parts]
 
 
 @pytest.mark.parametrize("n_blocks", [1, 2, 3, 7, 16])
