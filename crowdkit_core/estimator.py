@@ -241,18 +241,14 @@ class Estimator(ABC, Generic[P]):
             raise TypeError(f"{name}.fit() got unknown input {unknown[0]!r} (per-task inputs "
                             f"it accepts: {accepted})")
         inputs = dict(task_data)
-        if gold is not None:
-            if not self.tags.uses_gold:
-                raise TypeError(f"{name} does not use gold labels (tag uses_gold is off)")
-            inputs["gold"] = gold
-        elif self.tags.uses_gold:
-            inputs["gold"] = None
-        if init is not None:
-            if not self.tags.warm_start:
-                raise TypeError(f"{name} cannot start from an earlier fit (tag warm_start is off)")
-            inputs["init"] = init
-        elif self.tags.warm_start:
-            inputs["init"] = None
+        for key, value, tag, refusal in (
+                ("gold", gold, self.tags.uses_gold, "does not use gold labels (tag uses_gold is off)"),
+                ("init", init, self.tags.warm_start,
+                 "cannot start from an earlier fit (tag warm_start is off)")):
+            if value is not None and not tag:
+                raise TypeError(f"{name} {refusal}")
+            if tag:
+                inputs[key] = value
         return inputs
 
     def _resolve_task_data(self, dataset: Any, inputs: dict[str, Any]) -> dict[str, Any]:
