@@ -358,3 +358,10 @@ def test_describe_shows_outputs_inputs_and_tags():
     data = json.loads(runner.invoke(create_app(), ["describe", "KOS", "--json"]).stdout)
     assert data["tags"]["max_classes"] == 2 and data["fit_inputs"] == []
     assert {o["name"] for o in data["outputs"]} >= {"proba_", "labels_", "skills_"}
+
+
+def test_error_messages_keep_colon_names_as_text():
+    from crowdkit_core.cli.app import create_app
+
+    result = CliRunner().invoke(create_app(), ["aggregate", "nope:x:", "-s", "MV"])
+    assert result.exit_code == 2 and "nope:x:" in result.stderr and "❌" not in result.stderr
