@@ -144,6 +144,17 @@ def test_failing_resolver_is_one_line_naming_the_plugin(install, target_module):
         assert "plugin 'remote_plugin'" in message and "RuntimeError: index server unreachable" in message
 
 
+def test_a_resolver_returning_no_path_is_reported(install, target_module):
+    target_module.resolve_number = lambda argument: 42
+
+    def crowdkit_register_dataset_resolvers(register):
+        register(ResolverInfo(name="numbers", target="thirdparty_dataset:resolve_number"))
+
+    install(_plugin("numbers_plugin", crowdkit_register_dataset_resolvers=crowdkit_register_dataset_resolvers))
+    with pytest.raises(DatasetError, match=r"^numbers:x: .*returned a int, not a path"):
+        load_dataset("numbers:x")
+
+
 def test_side_columns_are_given_at_construction_and_read_only():
     data = CrowdDataset(np.array([0, 0, 1]), np.array([0, 1, 0]), np.array([1, 0, 1]), 2,
                         ["a", "b"], ["w1", "w2"], gold=[1, -1],

@@ -78,7 +78,14 @@ def resolve_dataset_path(argument: str | os.PathLike[str]) -> Path:
 def _ask(info: "ResolverInfo", name: str, argument: str) -> Path | None:
     """The path resolver ``info`` gives for ``name``, or None."""
     found = _call_plugin(info, name, argument)
-    return None if found is None else Path(found)
+    if found is None:
+        return None
+    if not isinstance(found, (str, os.PathLike)):
+        raise DatasetError(
+            f"{argument}: dataset resolver {info.name!r} of plugin {info.plugin!r} returned a "
+            f"{type(found).__name__}, not a path; fix or disable the plugin "
+            f"(CROWDKIT_DISABLE_PLUGINS={info.plugin})")
+    return Path(found)
 
 
 def _unknown(info: "ResolverInfo", name: str) -> str:
