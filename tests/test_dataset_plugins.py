@@ -151,7 +151,7 @@ def test_a_resolver_returning_no_path_is_reported(install, target_module):
         register(ResolverInfo(name="numbers", target="thirdparty_dataset:resolve_number"))
 
     install(_plugin("numbers_plugin", crowdkit_register_dataset_resolvers=crowdkit_register_dataset_resolvers))
-    with pytest.raises(DatasetError, match=r"^numbers:x: .*returned a int, not a path"):
+    with pytest.raises(DatasetError, match=r"^numbers:x: .*returned type int, not a path"):
         load_dataset("numbers:x")
 
 

@@ -82,7 +82,7 @@ def _ask(info: "ResolverInfo", name: str, argument: str) -> Path | None:
         return None
     if not isinstance(found, (str, os.PathLike)):
         raise DatasetError(
-            f"{argument}: dataset resolver {info.name!r} of plugin {info.plugin!r} returned a "
+            f"{argument}: dataset resolver {info.name!r} of plugin {info.plugin!r} returned type "
             f"{type(found).__name__}, not a path; fix or disable the plugin "
             f"(CROWDKIT_DISABLE_PLUGINS={info.plugin})")
     return Path(found)
