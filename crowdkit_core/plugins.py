@@ -262,9 +262,11 @@ class PluginRegistry:
         status.readers.append(info.name)
 
     # -- commands ------------------------------------------------------------------------
-    def register_commands(self, app: Any) -> None:
+    def register_commands(self, app: Any, guard: Callable[[Any, PluginStatus], Any] | None = None) -> None:
         """Let every loaded plugin add commands to ``app``; a failing or clashing one is
-        recorded on its status and leaves ``app`` as it was."""
+        recorded on its status and leaves ``app`` as it was. ``guard(callback, status)``
+        wraps each added command's function (the CLI uses it so that a plugin command that
+        crashes prints one line instead of a traceback)."""
         for status in self.statuses:
             if status.status != "loaded":
                 continue
@@ -274,7 +276,8 @@ class PluginRegistry:
                 n_commands, n_groups = len(app.registered_commands), len(app.registered_groups)
                 try:
                     impl.function(**{arg: app for arg in impl.argnames})
-                    added = _command_names(app)[len(before):]
+                    new = app.registered_commands[n_commands:] + app.registered_groups[n_groups:]
+                    added = [_command_name(item) for item in new]
                     clash = sorted({n for n in added if n in before or added.count(n) > 1})
                     if clash:
                         raise PluginError(f"command {clash[0]!r} already exists")
@@ -283,6 +286,9 @@ class PluginRegistry:
                     del app.registered_groups[n_groups:]
                     status.fail(f"crowdkit_register_commands failed: {type(exc).__name__}: {exc}")
                     continue
+                if guard is not None:
+                    for item in new:
+                        _guard_commands(item, guard, status)
                 status.commands.extend(added)
 
         # -- queries -------------------------------------------------------------------------
@@ -344,13 +350,26 @@ def _unique_sorted(table: dict[str, Info]) -> list[Any]:
 
 
 def _command_names(app: Any) -> list[str]:
-    """Names of the commands and groups of a Typer app, in registration order."""
-    names = []
-    for command in app.registered_commands:
-        names.append(command.name or command.callback.__name__.replace("_", "-"))
-    for group in app.registered_groups:
-        names.append(group.name or getattr(group.typer_instance.info, "name", None) or "")
-    return names
+    """Names of the commands and groups of a Typer app."""
+    return [_command_name(item) for item in [*app.registered_commands, *app.registered_groups]]
+
+
+def _command_name(item: Any) -> str:
+    """The name under which a Typer command or group is invoked."""
+    if hasattr(item, "typer_instance"):  # a group
+        return item.name or getattr(item.typer_instance.info, "name", None) or ""
+    return item.name or item.callback.__name__.replace("_", "-")
+
+
+def _guard_commands(item: Any, guard: Callable[[Any, PluginStatus], Any], status: PluginStatus) -> None:
+    """Wrap the callback of a command, or of every command of a group, with ``guard``."""
+    if hasattr(item, "typer_instance"):
+        for command in item.typer_instance.registered_commands:
+            _guard_commands(command, guard, status)
+        for group in item.typer_instance.registered_groups:
+            _guard_commands(group, guard, status)
+    elif item.callback is not None:
+        item.callback = guard(item.callback, status)
 
 
 def _entry_point_sort_key(ep: metadata.EntryPoint) -> tuple[int, str, str]:

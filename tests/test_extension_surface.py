@@ -365,3 +365,32 @@ def test_error_messages_keep_colon_names_as_text():
 
     result = CliRunner().invoke(create_app(), ["aggregate", "nope:x:", "-s", "MV"])
     assert result.exit_code == 2 and "nope:x:" in result.stderr and "❌" not in result.stderr
+
+
+@pytest.mark.parametrize("raised, code, text", [
+    (ZeroDivisionError("oops"), 1, "command of plugin 'extra0', dist-0 failed: ZeroDivisionError: oops"),
+    (SpecError("bad spec for the plugin"), 2, "bad spec for the plugin"),
+    (typer.Exit(3), 3, ""),
+    (typer.BadParameter("needs a value"), 2, "needs a value"),
+])
+def test_a_crashing_plugin_command_prints_one_line(use_registry, raised, code, text):
+    from crowdkit_core.cli.app import create_app
+
+    def add(app: typer.Typer) -> None:
+        group = typer.Typer(name="extra", help="A plugin's command group.")
+
+        @group.command("boom")
+        def boom() -> None:
+            """Fail."""
+            raise raised
+
+        app.add_typer(group)
+
+    use_registry(registry_with(commands_module(add)))
+    result = CliRunner().invoke(create_app(), ["extra", "boom"])
+    assert result.exit_code == code
+    assert "Traceback" not in result.output
+    if text:
+        assert text in result.output
+    if code == 1:
+        assert len(result.stderr.strip().splitlines()) == 1

@@ -40,9 +40,10 @@ def create_app() -> typer.Typer:
     app.command("plugins", rich_help_panel="Strategies")(strategies.plugins)
     app.command("validate", rich_help_panel="Data")(data.validate)
     app.command("aggregate", rich_help_panel="Aggregation")(aggregate.aggregate)
+    from crowdkit_core.cli.common import guard_plugin_command
     from crowdkit_core.plugins import get_registry
 
-    get_registry().register_commands(app)
+    get_registry().register_commands(app, guard=guard_plugin_command)
     return app
 
 

@@ -58,3 +58,31 @@ def print_json(data: Any) -> None:
     from crowdkit_core.output import to_json
 
     sys.stdout.write(to_json(data))
+
+
+def guard_plugin_command(callback: F, status: Any) -> F:
+    """A plugin command that turns its own crash into one line naming the plugin (exit 1) and
+    its user errors (CrowdkitError) into their usual line (exit 2); Typer's exits pass."""
+    handled = handle_user_errors(callback)
+
+    @functools.wraps(callback)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return handled(*args, **kwargs)
+        except (typer.Exit, typer.Abort, click_exception()):
+            raise
+        except Exception as exc:
+            if os.environ.get("CROWDKIT_TRACEBACK"):
+                traceback.print_exception(exc)
+            origin = f"plugin {status.name!r}, {status.distribution or 'unknown distribution'}"
+            raise fail(f"command of {origin} failed: {type(exc).__name__}: {exc}. This is a bug "
+                       "in the plugin: please report it to its authors (CROWDKIT_TRACEBACK=1 "
+                       "shows the traceback)", 1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def click_exception() -> type[Exception]:
+    """The base of Typer's usage errors (BadParameter and friends), which Typer reports itself
+    (click's ClickException, vendored inside newer Typer releases)."""
+    return next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
