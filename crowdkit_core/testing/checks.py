@@ -161,7 +161,8 @@ def _fitted_names(estimator: Estimator[Any]) -> list[str]:
 @_check("params_model")
 def check_params_model(estimator: Estimator[Any]) -> None:
     """Params subclasses StrategyParams, defaults validate, every field is described, unknown
-    keys are forbidden, name and reference are set, tags.xfail names only existing checks."""
+    keys are forbidden, name and reference are set, tags.xfail names only existing checks,
+    and an iterative strategy's cap is called max_iter."""
     cls = type(estimator)
     assert isinstance(cls.Params, type) and issubclass(cls.Params, StrategyParams), \
         f"{cls.__name__}.Params must subclass StrategyParams"
@@ -174,6 +175,9 @@ def check_params_model(estimator: Estimator[Any]) -> None:
     assert cls.reference, f"{cls.__name__}.reference must cite the paper or source"
     unknown = sorted(set(estimator.tags.xfail) - set(CHECKS))
     assert not unknown, f"tags.xfail names checks that do not exist: {unknown}"
+    if estimator.tags.iterative:
+        assert "max_iter" in cls.Params.model_fields, \
+            "an iterative strategy names its iteration cap max_iter (n_iter is accepted as an alias)"
 
 
 def _example_value(field: Any, default: Any) -> Any:
