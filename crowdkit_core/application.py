@@ -122,12 +122,11 @@ def aggregate(
 def _checked_task_data(spec: "ResolvedSpec", task_data: Mapping[str, Any]) -> dict[str, Any]:
     """``task_data`` if the strategy declares every key as a per-task input, else a one-line
     error listing what it accepts."""
-    declared = [i.name for i in spec.strategy_class.fit_inputs]
-    for name in task_data:
-        if name not in declared:
-            accepted = ", ".join(declared) or "none"
-            raise CrowdkitError(f"--task-data {name}: {spec.info.name} has no per-task input "
-                                f"{name!r} (it accepts: {accepted})")
+    cls = spec.strategy_class
+    unknown = cls.unknown_inputs(task_data)
+    if unknown:
+        raise CrowdkitError(f"--task-data {unknown[0]}: {spec.info.name} has no per-task input "
+                            f"{unknown[0]!r} (it accepts: {cls.accepted_inputs()})")
     return dict(task_data)
 
 

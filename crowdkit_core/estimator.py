@@ -142,7 +142,7 @@ class Estimator(ABC, Generic[P]):
     def __init__(self, **params: Any) -> None:
         from crowdkit_core.spec import validate_params
 
-        self._params: P = validate_params(self.Params, params, owner=self.name)  # type: ignore[assignment]
+        self._params: P = validate_params(self.Params, params, owner=lambda: self.name)  # type: ignore[assignment]
         self._on_iteration: IterationCallback | None = None
 
     # -- parameters ----------------------------------------------------------------------
@@ -160,7 +160,7 @@ class Estimator(ABC, Generic[P]):
         from crowdkit_core.spec import validate_params
 
         self._params = validate_params(self.Params, {**self._params.model_dump(), **params},
-                                       owner=self.name)
+                                       owner=lambda: self.name)
         return self
 
     @property
@@ -191,6 +191,16 @@ class Estimator(ABC, Generic[P]):
             for output in klass.__dict__.get("outputs", ()):
                 seen[output.name] = output
         return tuple(seen.values())
+
+    @classmethod
+    def unknown_inputs(cls, names: Any) -> list[str]:
+        """The ``names`` that are not per-task inputs of this class (sorted)."""
+        return sorted(set(names) - {i.name for i in cls.fit_inputs})
+
+    @classmethod
+    def accepted_inputs(cls) -> str:
+        """The per-task input names, for messages (``none`` when there are none)."""
+        return ", ".join(sorted(i.name for i in cls.fit_inputs)) or "none"
 
     # -- fitting -------------------------------------------------------------------------
     def fit(self: E, data: Any, *, gold: Any = None, init: Any = None,
@@ -234,12 +244,10 @@ class Estimator(ABC, Generic[P]):
     def _fit_arguments(self, gold: Any, init: Any, task_data: dict[str, Any]) -> dict[str, Any]:
         """The keyword arguments for ``_fit``; a clear TypeError for ones the class lacks."""
         name = type(self).__name__
-        declared = {i.name for i in self.fit_inputs}
-        unknown = sorted(set(task_data) - declared)
+        unknown = self.unknown_inputs(task_data)
         if unknown:
-            accepted = ", ".join(sorted(declared)) or "none"
             raise TypeError(f"{name}.fit() got unknown input {unknown[0]!r} (per-task inputs "
-                            f"it accepts: {accepted})")
+                            f"it accepts: {self.accepted_inputs()})")
         inputs = dict(task_data)
         for key, value, tag, refusal in (
                 ("gold", gold, self.tags.uses_gold, "does not use gold labels (tag uses_gold is off)"),

@@ -22,7 +22,7 @@ import difflib
 import math
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from crowdkit_core.errors import SpecError
 
@@ -216,11 +216,12 @@ def validate_params(
     params_model: type["StrategyParams"],
     values: dict[str, Any],
     parsed: ParsedSpec | None = None,
-    owner: str = "",
+    owner: str | Callable[[], str] = "",
 ) -> "StrategyParams":
     """Validate raw values against a strategy's parameter model, with caret errors.
 
-    ``owner`` names the strategy in messages (default: the model's class name).
+    ``owner`` names the strategy in messages (default: the model's class name); a callable
+    is called only when there is a message to write.
     """
     from pydantic import ValidationError
 
@@ -231,7 +232,7 @@ def validate_params(
 
 
 def _describe_validation_error(params_model: Any, exc: Any, parsed: ParsedSpec | None,
-                               owner: str = "") -> str:
+                               owner: str | Callable[[], str] = "") -> str:
     fields = list(params_model.model_fields)
     messages = []
     first_span = None
@@ -250,7 +251,7 @@ def _describe_validation_error(params_model: Any, exc: Any, parsed: ParsedSpec |
         messages.append(msg)
         if first_span is None and span is not None:
             first_span = span
-    strategy = owner or params_model.__name__
+    strategy = (owner() if callable(owner) else owner) or params_model.__name__
     message = f"invalid parameters for {strategy}: " + "; ".join(messages)
     if parsed is not None and first_span is not None:
         return caret_message(parsed.text, first_span, message)

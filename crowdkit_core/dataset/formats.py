@@ -181,7 +181,7 @@ def _read_table_arrow(path: Path, delimiter: str) -> AnswerColumns | None:
         return None
     encoded = []
     for name in wanted:
-        column = _arrow_encoded(table.column(name), pa, pc)
+        column = _arrow_encoded(table.column(name), pc)
         if column is None:
             return None  # an empty value: the Python reader reports its line
         encoded.append(column)
@@ -190,7 +190,7 @@ def _read_table_arrow(path: Path, delimiter: str) -> AnswerColumns | None:
     return AnswerColumns(encoded[0], encoded[1], encoded[2], _table_describe(path, delimiter))
 
 
-def _arrow_encoded(column: Any, pa: Any, pc: Any) -> EncodedColumn | None:
+def _arrow_encoded(column: Any, pc: Any) -> EncodedColumn | None:
     """A dictionary-typed arrow column as an EncodedColumn of trimmed values; None when a
     value is empty.
 
@@ -198,8 +198,6 @@ def _arrow_encoded(column: Any, pa: Any, pc: Any) -> EncodedColumn | None:
     distinct values only; values that differ only by surrounding spaces are merged.
     """
     merged = column.unify_dictionaries().combine_chunks()
-    if isinstance(merged, pa.ChunkedArray):  # no chunks at all
-        merged = pa.chunked_array(merged.chunks or [pa.array([], pa.string())]).combine_chunks()
     codes = np.asarray(merged.indices).astype(np.int64)
     trimmed = pc.utf8_trim_whitespace(merged.dictionary)
     if len(trimmed) and pc.min(pc.utf8_length(trimmed)).as_py() == 0:

@@ -89,8 +89,8 @@ class ConfusionParams(ParallelEMParams):
 class ConfusionState:
     """Parameters of a DS-type model: class priors (K,) and confusion (n_workers, K, K).
 
-    A fit leaves its final state in ``state_``; passing a state as ``init`` to ``_fit``
-    starts EM from it instead of from vote shares (a warm start).
+    A fit leaves its final state in ``state_``; ``fit(data, init=state)`` starts EM from it
+    instead of from vote shares (a warm start).
     """
 
     priors: np.ndarray
