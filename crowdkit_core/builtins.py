@@ -30,3 +30,6 @@ def crowdkit_register_readers(register: Callable[..., None]) -> None:
 def crowdkit_register_dataset_resolvers(register: Callable[..., None]) -> None:
     register(ResolverInfo(name="bundled", target="crowdkit_core.dataset.locate:resolve_bundled",
                           summary="small real datasets shipped inside crowdkit-core"))
+    register(ResolverInfo(name="installed", bare_names=True,
+                          target="crowdkit_core.install.resolve:resolve_installed",
+                          summary="datasets installed with `crowd install` (also by plain name)"))

@@ -300,6 +300,10 @@ class PluginRegistry:
         """Every registered dataset installer once, sorted by name."""
         return _unique_sorted(self._datasets)
 
+    def get_dataset(self, name: str) -> DatasetInfo | None:
+        """The dataset installer registered as ``name`` or an alias (case-insensitive), or None."""
+        return self._datasets.get(normalize_name(name))
+
     def resolvers(self) -> list[ResolverInfo]:
         """Every dataset-name resolver once, in plugin load order (the order bare names try)."""
         return list({id(info): info for info in self._resolvers.values()}.values())

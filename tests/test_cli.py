@@ -47,7 +47,7 @@ def test_plugins(cli):
     assert classic["status"] == "loaded" and classic["distribution"] == "crowdkit-classic"
     assert {"MV", "DS", "GLAD"} <= set(classic["strategies"])
     builtins = next(r for r in rows if r["name"] == "builtins")
-    assert builtins["resolvers"] == ["bundled"] and "csv" in builtins["readers"]
+    assert builtins["resolvers"] == ["bundled", "installed"] and "csv" in builtins["readers"]
 
 
 def test_validate_bundled(cli):
