@@ -17,7 +17,14 @@ def test_every_cli_command_and_option_is_documented():
 
     text = (DOCS / "cli.md").read_text()
     group = typer.main.get_command(create_app())
+    commands = {}
     for name, command in group.commands.items():
+        subcommands = getattr(command, "commands", None)
+        if subcommands:  # a group such as `crowd datasets`: each subcommand has its section
+            commands.update({f"{name} {sub}": c for sub, c in subcommands.items()})
+        else:
+            commands[name] = command
+    for name, command in commands.items():
         assert f"`crowd {name}" in text, f"command {name} missing from docs/cli.md"
         section = text.split(f"`crowd {name}", 1)[1].split("\n## ", 1)[0]
         for param in command.params:

@@ -84,7 +84,7 @@ def fetch(remote: RemoteFile, cache: Path, lock: LockFile, *,
             verify(target, remote, lock)
             return target
         except DatasetError:
-            target.unlink()  # a corrupt cached copy: download it again, once
+            target.unlink(missing_ok=True)  # a corrupt cached copy: download it again, once
     target.parent.mkdir(parents=True, exist_ok=True)
     part = target.with_name(target.name + ".part")
     _download(remote, part, reporter or SilentReporter(), timeout or _timeout())

@@ -9,10 +9,8 @@ with a manual download, the ``--from`` flow. A registered dataset without a fixt
 from __future__ import annotations
 
 import io
-import os
 import tarfile
 import zipfile
-from pathlib import Path
 
 import pytest
 
