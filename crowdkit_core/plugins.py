@@ -8,7 +8,7 @@ readers and the ``bundled:`` resolver) go through the same hooks but are always 
 environment variables control loading of entry points:
 
 * ``CROWDKIT_DISABLE_PLUGINS``: comma-separated entry-point names to skip (``classic``), or
-  names of single strategies to leave out (``DS,GLAD``).
+  names of single strategies or dataset installers to leave out (``DS,GLAD,cifar10h``).
 * ``CROWDKIT_PLUGINS``: comma-separated distribution names; when set, only these load.
 """
 
@@ -241,6 +241,10 @@ class PluginRegistry:
         status.strategies.append(info.name)
 
     def _add_dataset(self, info: DatasetInfo, status: PluginStatus) -> None:
+        disabled = {normalize_name(d) for d in self._disabled}
+        if isinstance(info, DatasetInfo) and disabled & {normalize_name(n) for n in info.all_names}:
+            status.disabled.append(info.name)
+            return
         info = self._claim(self._datasets, info, status, DatasetInfo)
         status.datasets.append(info.name)
 

@@ -449,3 +449,20 @@ def test_cli_errors_are_one_line(crowd, server, home):
         result = crowd(*args)
         assert result.exit_code == 2 and text in result.stderr, result.output
         assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
+
+
+def test_a_known_but_uninstalled_name_says_how_to_install_it(registry, home):
+    from crowdkit_core.dataset import load_dataset
+
+    with pytest.raises(DatasetError, match=r"toy: dataset not installed; run `crowd install toy`"):
+        load_dataset("toy")
+    with pytest.raises(DatasetError, match="no such file or folder"):
+        load_dataset("not-a-dataset")
+
+
+def test_a_dataset_installer_is_disabled_by_name(monkeypatch):
+    monkeypatch.setenv("CROWDKIT_DISABLE_PLUGINS", "toy")
+    registry = PluginRegistry()
+    status = registry.add_plugin(toy_plugin(), "toys", "toy-dist")
+    assert registry.get_dataset("toy") is None and registry.get_dataset("manual") is not None
+    assert "toy" in status.disabled

@@ -72,6 +72,9 @@ def resolve_dataset_path(argument: str | os.PathLike[str]) -> Path:
             found = _ask(info, text, text)
             if found is not None:
                 return found
+    if registry.get_dataset(text) is not None:
+        raise DatasetError(f"{text}: dataset not installed; run `crowd install {text}` "
+                           "(or check the path)")
     raise DatasetError(f"{path}: no such file or folder; check the dataset path")
 
 
