@@ -241,7 +241,11 @@ def encode_labels(
 
 
 def label_index(label: Any, names: dict[str, int], n_classes: int) -> int | None:
-    """Class of one ``label`` (a name in ``names`` or an index below K), None if neither."""
+    """Class of one ``label``, None if it is none: a typed integer (a JSON number) is always a
+    class index, so names that look like numbers ("1", "2") cannot capture it; text is a name
+    in ``names`` first, else the text of an index below K."""
+    if isinstance(label, (int, np.integer)) and not isinstance(label, bool):
+        return int(label) if 0 <= int(label) < n_classes else None
     if str(label) in names:
         return names[str(label)]
     if is_int_like(label) and 0 <= int(label) < n_classes:

@@ -37,7 +37,7 @@ def read_gold(
     Labels are names from ``label_names`` or class indices below ``n_classes``; tasks
     absent from ``task_ids`` (nobody answered them) are skipped.
     """
-    pairs = _gold_pairs(path)
+    pairs = gold_pairs(path)
     index = {str(t): i for i, t in enumerate(task_ids)}
     names = {str(n): i for i, n in enumerate(label_names or ())}
     gold = np.full(len(task_ids), -1, dtype=np.int64)
@@ -52,8 +52,8 @@ def read_gold(
     return gold
 
 
-def _gold_pairs(path: Path) -> list[tuple[Any, Any]]:
-    """(task, label) pairs of a gold file, in file order."""
+def gold_pairs(path: Path) -> list[tuple[Any, Any]]:
+    """(task, label) pairs of a gold file (truth.csv, .tsv or .json), in file order, unchecked."""
     if path.suffix.lower() == ".json":
         raw = load_json(path, "an object {task: label}")
         if not isinstance(raw, dict):

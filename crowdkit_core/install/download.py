@@ -114,8 +114,8 @@ def verify(path: Path, remote: RemoteFile, lock: LockFile, shown: str | None = N
     elif entry.get("sha256") != digest:
         path.unlink(missing_ok=True)
         raise DatasetError(
-            f"{where}: sha256 {digest} differs from {entry.get('sha256')}, recorded in "
-            f"{lock.path} at its first download; if the source really changed, delete that "
+            f"{where}: sha256 {digest} differs from {entry.get('sha256')} (recorded in "
+            f"{lock.path} at its first download); if the source really changed, delete that "
             "entry and install again")
 
 

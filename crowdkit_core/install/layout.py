@@ -34,11 +34,13 @@ def _key(value: Any) -> tuple[int, Any]:
     return (0, int(text)) if text.isdigit() else (1, text)
 
 
-def write_answers(folder: Path, answers: Mapping[Any, Mapping[Any, int]]) -> Path:
-    """Write ``answers.json`` with tasks and workers in numeric-then-text order (stable bytes)."""
+def write_answers(folder: Path, answers: Mapping[Any, Mapping[Any, int]],
+                  filename: str = "answers.json") -> Path:
+    """Write ``answers.json`` (or ``filename``, e.g. the answers of held-out validation tasks)
+    with tasks and workers in numeric-then-text order (stable bytes)."""
     ordered = {str(t): {str(w): int(answers[t][w]) for w in sorted(answers[t], key=_key)}
                for t in sorted(answers, key=_key)}
-    path = folder / "answers.json"
+    path = folder / filename
     atomic_write_bytes(path, (json.dumps(ordered, separators=(",", ":")) + "\n").encode("utf-8"))
     return path
 
