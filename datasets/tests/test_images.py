@@ -18,7 +18,7 @@ from harness import pin_to_fixture, serve
 from installer_fixtures import Fixture
 from installer_fixtures import images as fx
 from crowdkit_core.errors import DatasetError
-from crowdkit_core.install.home import cache_dir
+from crowdkit_core.install.home import INSTALL_RECORD, cache_dir
 from crowdkit_core.install.jobs import install_dataset, installer_class
 from crowdkit_datasets.images import cifar_batches
 from crowdkit_datasets.images.labelme import LABEL_NAMES, TO_SORTED
@@ -55,8 +55,7 @@ def read_png(data: bytes) -> np.ndarray:
 
 def _tree(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "install.json"
-            and p.name != ".crowdkit-install.json"}
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != INSTALL_RECORD}
 
 
 # -- PNG and pickle helpers ------------------------------------------------------------------
