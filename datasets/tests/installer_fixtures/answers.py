@@ -9,7 +9,6 @@ them the real rows instead of the small ones below.
 from __future__ import annotations
 
 import csv
-import gzip
 import hashlib
 import io
 import json
@@ -228,4 +227,4 @@ FIXTURES: dict[str, Callable[[Path], Fixture]] = {
     "music_answers": _shipped,
 }
 
-__all__ = ["FIXTURES", "decoded", "gzip"]
+__all__ = ["FIXTURES", "decoded", "expect"]
