@@ -39,7 +39,9 @@ class DatasetCard(BaseModel):
     n_answers: int | None = Field(None, description="Answers (task, worker, label rows).")
     n_classes: int | None = Field(None, description="Number of classes K.")
     download_size: int | None = Field(None, description="Bytes downloaded by an install (0: none).")
-    license: str = Field(description="Licence of the data, as its source states it.")
+    license: str = Field(description="Licence of the data in a few words (an SPDX-style name, "
+                         "or 'not stated'), as its source states it.")
+    license_notes: str = Field("", description="Details: who states it, copies under other terms.")
     citation: str = Field(description="The paper to cite.")
     homepage: str = Field("", description="Where the dataset is described.")
     manual: bool = Field(False, description="Part of it must be downloaded by hand (--from FILE).")

@@ -301,7 +301,7 @@ def test_a_third_party_plugin_registers_a_dataset_installer(use_registry):
 
     module.crowdkit_register_datasets = crowdkit_register_datasets
     registry = use_registry(registry_with(module))
-    (info,) = registry.datasets()
+    (info,) = [d for d in registry.datasets() if d.plugin == "extra0"]
     assert (info.name, info.aliases, info.plugin, info.distribution) == (
         "tinyset", ("tiny_set",), "extra0", "dist-0")
     rows = json.loads(CliRunner().invoke(create_app(), ["plugins", "--json"]).stdout)

@@ -336,7 +336,7 @@ def test_options_are_validated(registry, server, home):
         install_dataset("toy", options={"colour": "red"})
     with pytest.raises(DatasetError, match="not one of plain, salty"):
         install_dataset("toy", options={"flavour": "sweet"})
-    with pytest.raises(DatasetError, match="no dataset installer .*ghost, manual, toy"):
+    with pytest.raises(DatasetError, match="no dataset installer .*ghost, .*manual, .*toy"):
         install_dataset("nope")
 
 

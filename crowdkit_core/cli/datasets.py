@@ -40,25 +40,28 @@ def list_datasets(directory: DirOption = None, as_json: JsonOption = False) -> N
                      "registers some).", markup=False)
         return
     wide = stdout.width >= 120
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for header, justify in (("name", "left"), ("kind", "left"), ("tasks", "right"),
-                            ("workers", "right"), ("answers", "right"), ("K", "right"),
-                            ("size", "right"), ("licence", "left"), ("manual", "left"),
-                            ("installed", "left")):
-        table.add_column(header, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    table = Table(box=None, pad_edge=False, padding=(0, 1, 0, 0), header_style="bold")
+    table.add_column("name", no_wrap=True)
+    table.add_column("kind", no_wrap=True)
+    for header in ("tasks", "workers", "answers", "K", "size"):
+        table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("licence", max_width=None if wide else 11)
+    table.add_column("status", no_wrap=True)
     if wide:
         table.add_column("citation", overflow="fold")
     for row in rows:
         if "error" in row:
-            table.add_row(row["name"], "-", "", "", "", "", "", f"error: {row['error']}", "", "")
+            table.add_row(row["name"], "-", "", "", "", "", "", "", "error (--json)")
             continue
+        status = "installed" if row["installed"] else "manual" if row["manual"] else ""
         cells = [row["name"], row["kind"], _count(row["n_tasks"]), _count(row["n_workers"]),
                  _count(row["n_answers"]), _count(row["n_classes"]), human_bytes(row["download_size"]),
-                 row["license"], "yes" if row["manual"] else "no", "yes" if row["installed"] else "no"]
+                 row["license"], status]
         table.add_row(*cells, *([row["citation"]] if wide else []))
     stdout.print(table)
     if not wide:
-        stdout.print("Citations and sources: crowd datasets info NAME (or --json).", markup=False)
+        stdout.print("status: installed, or manual (part of it is downloaded by hand: --from).\n"
+                     "Citations and sources: crowd datasets info NAME, or --json.", markup=False)
 
 
 @datasets_app.command("info")
@@ -77,7 +80,8 @@ def info(
         return
     say = lambda text: stdout.print(text, markup=False)  # noqa: E731
     say(f"{details['name']}: {details['title']}")
-    for label, key in (("kind", "kind"), ("licence", "license"), ("citation", "citation"),
+    for label, key in (("kind", "kind"), ("licence", "license"), ("licence notes", "license_notes"),
+                       ("citation", "citation"),
                        ("homepage", "homepage"), ("plugin", "plugin")):
         if details.get(key):
             say(f"  {label}: {details[key]}")

@@ -28,7 +28,7 @@ class Bluebirds(AnswerInstaller):
     card = DatasetCard(
         title="Bluebirds: is there an Indigo Bunting or a Blue Grosbeak in the image, binary",
         n_tasks=108, n_workers=39, n_answers=4212, n_classes=2, download_size=None,
-        license="not stated by the source",
+        license="not stated",
         citation=("P. Welinder, S. Branson, S. Belongie, P. Perona. The Multidimensional Wisdom "
                   "of Crowds. NIPS 2010. Copy from Y. Zhang, X. Chen, D. Zhou, M. I. Jordan. "
                   "Spectral Methods Meet EM. JMLR 17, 2016."),

@@ -59,7 +59,8 @@ class CrowdKitInstaller(AnswerInstaller):
 def _card(title: str, citation: str, notes: str = "", **counts: int) -> DatasetCard:
     return DatasetCard(
         title=title, download_size=None, homepage=HOMEPAGE, **counts,
-        license="not stated in crowd-kit's loader or code", citation=f"{citation} Distributed "
+        license="not stated",
+        license_notes="not stated in crowd-kit's loader or code", citation=f"{citation} Distributed "
         f"with {CROWDKIT}", notes=(notes + " Counts not checked against the download.").strip())
 
 

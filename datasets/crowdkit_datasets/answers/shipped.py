@@ -34,7 +34,8 @@ class SentimentPolarity(AnswerInstaller):
     card = DatasetCard(
         title="Sentiment polarity of movie-review sentences (MTurk), binary", n_tasks=4999,
         n_workers=203, n_answers=27746, n_classes=2, download_size=0,
-        license="Apache-2.0 (orchidproject/active-crowd-toolkit)", citation=RODRIGUES_2013,
+        license="Apache-2.0", license_notes="as distributed by orchidproject/active-crowd-toolkit",
+        citation=RODRIGUES_2013,
         homepage="https://github.com/orchidproject/active-crowd-toolkit",
         notes="Shipped; one of the 5000 sentences of Rodrigues' set is absent from SP.csv.")
 
@@ -76,8 +77,9 @@ class LabelMeAnswers(BundledInstaller):
     card = DatasetCard(
         title="LabelMe scenes, MTurk answers of the 1000 training images only, 8 classes",
         n_tasks=1000, n_workers=59, n_answers=2547, n_classes=8, download_size=0,
-        license="CC BY 4.0 (computorg/published-202402-lefort-peerannot); data of Rodrigues & "
-                "Pereira 2018",
+        license="CC BY 4.0",
+        license_notes="as distributed by computorg/published-202402-lefort-peerannot; data of "
+                      "Rodrigues & Pereira 2018",
         citation=("F. Rodrigues, F. Pereira. Deep Learning from Crowds. AAAI 2018."),
         homepage="http://fprodrigues.com/",
         notes="Shipped (crowdkit-core's bundled copy). The images are the `labelme` installer.")
@@ -91,7 +93,7 @@ class MusicAnswers(BundledInstaller):
     card = DatasetCard(
         title="Music genre (GTZAN songs), MTurk answers of 700 songs, 10 genres coded 1..10",
         n_tasks=700, n_workers=44, n_answers=2945, n_classes=10, download_size=0,
-        license="Apache-2.0 (orchidproject/active-crowd-toolkit)",
+        license="Apache-2.0", license_notes="as distributed by orchidproject/active-crowd-toolkit",
         citation=("F. Rodrigues, F. Pereira, B. Ribeiro. Gaussian Process Classification and "
                   "Active Learning with Multiple Annotators. ICML 2014."),
         homepage="http://fprodrigues.com/",

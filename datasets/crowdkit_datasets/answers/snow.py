@@ -27,13 +27,14 @@ ARCHIVE = RemoteFile(
 CITATION = ("R. Snow, B. O'Connor, D. Jurafsky, A. Y. Ng. Cheap and Fast - But is it Good? "
             "Evaluating Non-Expert Annotations for Natural Language Tasks. EMNLP 2008.")
 HOMEPAGE = "https://sites.google.com/site/nlpannotations/"
-LICENSE = "not stated (the case-studies repository's BSD-3 licence covers its code)"
+LICENSE = "not stated"
+LICENSE_NOTES = "the case-studies repository's BSD-3 licence covers its code, not the data"
 
 
 def _card(title: str, n_tasks: int, n_workers: int, n_answers: int, n_classes: int,
           notes: str = "") -> DatasetCard:
     return DatasetCard(title=title, n_tasks=n_tasks, n_workers=n_workers, n_answers=n_answers,
-                       n_classes=n_classes, download_size=None, license=LICENSE,
+                       n_classes=n_classes, download_size=None, license=LICENSE, license_notes=LICENSE_NOTES,
                        citation=CITATION, homepage=HOMEPAGE, notes=notes)
 
 

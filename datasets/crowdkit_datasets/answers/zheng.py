@@ -26,7 +26,7 @@ ARCHIVE = RemoteFile("https://zhydhkcws.github.io/crowd_truth_inference/datasets
 HOMEPAGE = "https://zhydhkcws.github.io/crowd_truth_inference/index.html"
 CITATION = ("Y. Zheng, G. Li, Y. Li, C. Shan, R. Cheng. Truth Inference in Crowdsourcing: Is the "
             "Problem Solved? PVLDB 10(5):541-552, 2017.")
-LICENSE = "not stated by the source"
+LICENSE = "not stated"
 
 
 def _card(title: str, *, original: str, n_tasks: int | None = None, n_workers: int | None = None,

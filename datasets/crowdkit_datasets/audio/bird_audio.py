@@ -46,7 +46,8 @@ class BirdAudioInstaller(DatasetInstaller):
         # the record's counts could not be read here.
         n_tasks=None, n_workers=None, n_answers=None, n_classes=2,
         download_size=None,
-        license=f"not verified here: see {RECORD}",
+        license="not verified",
+        license_notes=f"not verified here: see {RECORD}",
         citation=CITATION,
         homepage=RECORD,
         manual=True,

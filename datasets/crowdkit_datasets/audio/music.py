@@ -47,9 +47,10 @@ class MusicInstaller(DatasetInstaller):
         # orchidproject/active-crowd-toolkit Data/MS.csv (shared/data/music).
         n_tasks=700, n_workers=44, n_answers=2945, n_classes=10,
         download_size=None,
-        license="Answers: as published by F. Rodrigues (no licence stated; the copy in "
-                "orchidproject/active-crowd-toolkit is Apache-2.0). GTZAN audio: no licence "
-                "stated, research use.",
+        license="not stated",
+        license_notes="Answers: as published by F. Rodrigues (no licence stated; the copy in "
+                      "orchidproject/active-crowd-toolkit is Apache-2.0). GTZAN audio: no licence "
+                      "stated, research use.",
         citation=CITATION,
         homepage="http://fprodrigues.com/",
         manual=True,

@@ -46,7 +46,8 @@ class CustomInstaller(DatasetInstaller):
         title="Your own crowdsourced labels, optionally with train/val/test image folders",
         kind="answers",
         download_size=0,
-        license="that of your data",
+        license="yours",
+        license_notes="that of your data",
         citation="peerannot's customDataset.py options (Lefort et al., peerannot, 2024)",
         homepage="https://peerannot.github.io/",
         notes="Installs as --name; answers in Rodrigues' matrix, task- or worker-major JSON, or "

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crowdkit_core.dataset.formats import load_json
-from crowdkit_core.dataset.side_files import _gold_pairs
+from crowdkit_core.dataset.side_files import gold_pairs
 from crowdkit_core.errors import DatasetError
 
 from crowdkit_datasets.custom.answer_files import Row, read_rows
@@ -20,7 +20,7 @@ from crowdkit_datasets.custom.answer_files import Row, read_rows
 def read_truth_rows(path: Path, fmt: str) -> list[Row]:
     """One row per task with its true label (raw, not yet coded)."""
     if fmt == "table":
-        return [Row(str(task), "", label, f"task {task!r}") for task, label in _gold_pairs(path)]
+        return [Row(str(task), "", label, f"task {task!r}") for task, label in gold_pairs(path)]
     if fmt == "task-json" and _flat(path):
         raw = load_json(path, "an object {task: label}")
         return [Row(str(task), "", label, f"task {task!r}") for task, label in raw.items()]

@@ -35,8 +35,9 @@ FEATURES = tuple(f"data_{split}_vgg16.npy" for split in SPLITS)
 MISSING = -1
 CITATION = ("Rodrigues, F., & Pereira, F. C. (2018). Deep learning from crowds. Proceedings of "
             "the AAAI Conference on Artificial Intelligence, 32(1).")
-LICENSE = ("not stated by the source (the crowd answers are also redistributed under CC BY 4.0 "
-           "by computorg/published-202402-lefort-peerannot)")
+LICENSE = "not stated"
+LICENSE_NOTES = ("not stated by the source; the crowd answers are also redistributed under "
+                 "CC BY 4.0 by computorg/published-202402-lefort-peerannot")
 
 
 class LabelMe(DatasetInstaller):
@@ -51,6 +52,7 @@ class LabelMe(DatasetInstaller):
         n_classes=8,
         download_size=None,
         license=LICENSE,
+        license_notes=LICENSE_NOTES,
         citation=CITATION,
         homepage="http://fprodrigues.com/",
         notes=("train/ 1,000 images with answers, val/ 500, test/ 1,188 (the archive's splits). "
