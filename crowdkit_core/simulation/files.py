@@ -10,7 +10,6 @@ options), ``truth.csv`` (task,label: the gold that ``load_dataset`` reads), ``gr
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 from typing import Any
 
@@ -92,10 +91,3 @@ def write_simulation(simulation: Simulation, folder: str | Path, force: bool = F
             (folder / name).unlink(missing_ok=True)
     return list(files)
 
-
-def read_metadata_options(folder: str | Path) -> dict[str, Any]:
-    """The options recorded in a simulated folder's ``metadata.json`` (to redo it)."""
-    meta = json.loads((Path(folder) / "metadata.json").read_text())
-    options = dict(meta.get("simulation", {}))
-    options.pop("generator", None)
-    return options
