@@ -139,28 +139,12 @@ class Synthetic:
         return path
 
 
-def _distinct_workers(rng, n_tasks: int, per_task: int, n_workers: int):
-    """(n_tasks, per_task) worker ids, distinct within each row, without a dense task x worker array."""
-    import numpy as np
-
-    if per_task > n_workers:
-        raise ValueError("more answers per task than workers")
-    chosen = rng.integers(0, n_workers, size=(n_tasks, per_task), dtype=np.int64)
-    while True:
-        chosen.sort(axis=1)
-        dup = np.zeros_like(chosen, dtype=bool)
-        dup[:, 1:] = chosen[:, 1:] == chosen[:, :-1]
-        count = int(dup.sum())
-        if count == 0:
-            return chosen
-        chosen[dup] = rng.integers(0, n_workers, size=count, dtype=np.int64)
-
-
 def simulate_ds(
     n_tasks: int, n_workers: int, n_classes: int, per_task: int, seed: int = 0,
-    accuracy_range: tuple[float, float] = (0.55, 0.95), chunk: int = 2_000_000,
+    accuracy_range: tuple[float, float] = (0.55, 0.95),
 ) -> Synthetic:
-    """Answers from a Dawid-Skene process with known truth (seeded).
+    """Answers from a Dawid-Skene process with known truth (seeded), drawn by the core's
+    simulator (:func:`crowdkit_core.simulation.sample_answers`).
 
     Each worker has a confusion matrix whose diagonal is drawn uniformly in
     ``accuracy_range`` and whose off-diagonal mass is split by a Dirichlet(1) draw; the class
@@ -168,30 +152,14 @@ def simulate_ds(
     """
     import numpy as np
 
-    rng = np.random.default_rng(seed)
-    k = n_classes
-    prior = rng.dirichlet(np.full(k, 5.0))
-    truth = rng.choice(k, size=n_tasks, p=prior).astype(np.int64)
-    diag = rng.uniform(*accuracy_range, size=(n_workers, k))
-    off = rng.dirichlet(np.ones(k - 1), size=(n_workers, k)) * (1.0 - diag)[..., None]
-    confusion = np.empty((n_workers, k, k))
-    for true in range(k):
-        others = [c for c in range(k) if c != true]
-        confusion[:, true, true] = diag[:, true]
-        confusion[:, true, others] = off[:, true, :]
-    cumulative = np.cumsum(confusion, axis=2)
-    cumulative[..., -1] = 1.0
-    flat_cum = cumulative.reshape(n_workers * k, k)
+    from crowdkit_core.simulation import diagonal_with_dirichlet_errors, sample_answers
 
-    workers = _distinct_workers(rng, n_tasks, per_task, n_workers).ravel()
-    tasks = np.repeat(np.arange(n_tasks, dtype=np.int64), per_task)
-    labels = np.empty(tasks.size, dtype=np.int64)
-    for start in range(0, tasks.size, chunk):
-        stop = min(start + chunk, tasks.size)
-        rows = workers[start:stop] * k + truth[tasks[start:stop]]
-        u = rng.random(stop - start)
-        labels[start:stop] = (u[:, None] > flat_cum[rows]).sum(axis=1)
-    return Synthetic(tasks, workers, labels, truth, n_tasks, n_workers, k)
+    rng = np.random.default_rng(seed)
+    prior = rng.dirichlet(np.full(n_classes, 5.0))
+    confusion = diagonal_with_dirichlet_errors(rng, n_workers, n_classes, accuracy_range)
+    data = sample_answers(confusion, prior, n_tasks, per_task, rng, name="synthetic")
+    return Synthetic(np.asarray(data.tasks), np.asarray(data.workers), np.asarray(data.labels),
+                     np.asarray(data.gold), n_tasks, n_workers, n_classes)
 
 
 # -- the .bench virtual environment --------------------------------------------------------------

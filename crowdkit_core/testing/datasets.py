@@ -16,27 +16,24 @@ def simulate_dataset(
     n_tasks: int = 40, n_workers: int = 8, n_classes: int = 3, answers_per_task: int = 5,
     accuracy: tuple[float, float] = (0.65, 0.95), seed: int = 0, name: str = "simulated",
 ) -> CrowdDataset:
-    """Answers from workers of random accuracy (errors uniform over other classes); gold kept.
+    """Answers from one-coin workers of accuracy uniform in ``accuracy`` (errors uniform over
+    the other classes), uniform class priors; gold kept. A thin front of
+    :func:`crowdkit_core.simulation.sample_answers`, the core's one simulator.
 
     The only place the kit attaches gold labels to a dataset, so how gold is given to a
     dataset can change here alone.
     """
+    from crowdkit_core.simulation import one_coin, sample_answers
+
     rng = np.random.default_rng(seed)
     truth = rng.integers(0, n_classes, n_tasks)
-    skill = rng.uniform(*accuracy, n_workers)
-    tasks, workers, labels = [], [], []
-    for t in range(n_tasks):
-        chosen = rng.choice(n_workers, size=min(answers_per_task, n_workers), replace=False)
-        for w in chosen:
-            if rng.random() < skill[w]:
-                lab = truth[t]
-            else:
-                lab = (truth[t] + rng.integers(1, n_classes)) % n_classes
-            tasks.append(t)
-            workers.append(f"w{w}")
-            labels.append(int(lab))
-    data = CrowdDataset.from_arrays(tasks, workers, labels, n_classes=n_classes, name=name)
-    return data.with_gold(truth[np.asarray(data.task_ids, dtype=np.int64)])
+    confusion = one_coin(rng.uniform(*accuracy, n_workers), n_classes)
+    data = sample_answers(confusion, None, n_tasks, min(answers_per_task, n_workers), rng,
+                          name=name, truth=truth)
+    answered = np.unique(data.workers)  # ids "w0", "w1", ... of the workers who answered
+    return CrowdDataset(data.tasks, np.searchsorted(answered, data.workers), data.labels,
+                        n_classes, data.task_ids, [f"w{w}" for w in answered], name=name,
+                        gold=data.gold)
 
 
 def dataset_rows(data: CrowdDataset) -> tuple[list[Any], list[Any], list[int]]:

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from crowdkit_core.simulation import sample_answers
 from crowdkit_classic._confusion import (
-    LogScores, block_stats, confusion_block, joined_rows, sample_answers,
+    LogScores, block_stats, confusion_block, joined_rows,
 )
 from crowdkit_core.blocks import TaskBlock, task_blocks
 from crowdkit_core.engine import ThreadEngine, sum_in_order

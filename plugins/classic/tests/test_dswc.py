@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import crowdkit_classic.dswc as dswc_module
-from crowdkit_classic._confusion import sample_answers
+from crowdkit_core.simulation import sample_answers
 from crowdkit_classic.dawid_skene import DawidSkene
 from crowdkit_classic.dswc import DSWC, initial_clusters, perturb
 from crowdkit_classic.majority_vote import MajorityVote

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from crowdkit_classic._confusion import sample_answers
+from crowdkit_core.simulation import sample_answers
 from crowdkit_classic._weighted_vote import worker_agreement
 from crowdkit_classic.majority_vote import MajorityVote
 from crowdkit_classic.one_coin_ds import one_coin_confusion
