@@ -52,13 +52,14 @@ class AggregationResult:
 
 
 def resolve_strategy(strategy: str, *, overrides: Sequence[str] = (), seed: int | None = None,
-                     registry: "PluginRegistry | None" = None) -> "ResolvedSpec":
-    """The installed strategy and validated parameters for the spec ``strategy``, with the
-    ``key=value`` ``overrides`` and then ``seed`` applied on top."""
+                     registry: "PluginRegistry | None" = None,
+                     kind: str = "aggregation") -> "ResolvedSpec":
+    """The installed strategy of ``kind`` and validated parameters for the spec ``strategy``,
+    with the ``key=value`` ``overrides`` and then ``seed`` applied on top."""
     from crowdkit_core.spec import resolve_spec
 
     seeded = [*overrides, *([f"seed={seed}"] if seed is not None else [])]
-    return resolve_spec(strategy, registry, overrides=seeded, kind="aggregation")
+    return resolve_spec(strategy, registry, overrides=seeded, kind=kind)
 
 
 def aggregate(

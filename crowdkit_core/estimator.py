@@ -30,6 +30,12 @@ P = TypeVar("P", bound=StrategyParams)
 E = TypeVar("E", bound="Estimator[Any]")
 
 Axis = Literal["task", "worker", "dataset", "task_list"]
+#: What an output means to other methods: a per-worker ``skill`` (higher is more reliable)
+#: or a per-worker ``confusion`` matrix [worker, true class, answered label].
+Role = Literal["", "skill", "confusion"]
+#: The shape each role requires.
+ROLE_SHAPES: dict[str, tuple[str, ...]] = {"skill": ("n_workers",),
+                                           "confusion": ("n_workers", "K", "K")}
 #: Symbolic dimension names an output's shape may use; other names are free (e.g. "L").
 DIMENSIONS = ("n_tasks", "n_workers", "K")
 
@@ -42,7 +48,9 @@ class Output:
     ``axis``: ``task`` / ``worker`` (first dimension n_tasks / n_workers; saved keyed by id),
     ``task_list`` (task indices, saved as ids), ``dataset`` (anything else). ``shape`` uses
     :data:`DIMENSIONS` and integers; other names match any size. ``saved=False`` keeps it
-    out of ``details.json`` (labels and probabilities have their own files).
+    out of ``details.json`` (labels and probabilities have their own files). ``role`` marks
+    the output identification methods read (:data:`Role`): ``crowd identify`` takes worker
+    skills (``reliability``) and confusion matrices (``spam_score``, ``trace``) from it.
     """
 
     name: str
@@ -50,6 +58,7 @@ class Output:
     shape: tuple[str | int, ...]
     meaning: str
     saved: bool = True
+    role: Role = ""
 
     def __post_init__(self) -> None:
         if not self.name.endswith("_") or self.name.startswith("_"):
@@ -59,6 +68,9 @@ class Output:
         first = {"task": "n_tasks", "worker": "n_workers"}.get(self.axis)
         if first and (not self.shape or self.shape[0] != first):
             raise ValueError(f"output {self.name!r}: a {self.axis} output's shape starts with {first}")
+        if self.role and (self.axis != "worker" or tuple(self.shape) != ROLE_SHAPES.get(self.role)):
+            raise ValueError(f"output {self.name!r}: a {self.role!r} output is a worker output of "
+                             f"shape {ROLE_SHAPES.get(self.role, '(unknown role)')}")
 
 
 @dataclass(frozen=True)
@@ -191,6 +203,11 @@ class Estimator(ABC, Generic[P]):
             for output in klass.__dict__.get("outputs", ()):
                 seen[output.name] = output
         return tuple(seen.values())
+
+    @classmethod
+    def output_with_role(cls, role: str) -> Output | None:
+        """The declared output playing ``role`` (``skill`` or ``confusion``), if any."""
+        return next((o for o in reversed(cls.declared_outputs()) if o.role == role), None)
 
     @classmethod
     def unknown_inputs(cls, names: Any) -> list[str]:

@@ -38,16 +38,9 @@ def package_version(dist: str = "crowdkit-core") -> str:
         return __version__
 
 
-def provenance_record(result: "AggregationResult", inputs: Iterable[str | Path],
-                      wall_seconds: float) -> dict[str, Any]:
-    """The provenance dict of ``result``; ``inputs`` are every file read (all fingerprinted).
-
-    Output-side keys (``hard``, ``format``, ``output``, ``details``) are added by the writer,
-    which is the one that knows where the files go.
-    """
-    import numpy as np
-
-    spec, data, model = result.spec, result.dataset, result.model
+def run_header(spec: Any, data: Any, inputs: Iterable[str | Path]) -> dict[str, Any]:
+    """What ran on what: versions, the canonical spec and parameters, its plugin, the dataset,
+    every input file with one checksum over them, and the dataset's sizes."""
     files = [str(p) for p in inputs]
     return {
         "crowdkit_version": package_version(),
@@ -60,7 +53,23 @@ def provenance_record(result: "AggregationResult", inputs: Iterable[str | Path],
         "inputs": files,
         "input_sha256": sha256_files(files) if files else None,
         "n_tasks": data.n_tasks, "n_workers": data.n_workers, "n_answers": data.n_answers,
-        "n_classes": data.n_classes, "tasks_removed": int((~result.keep).sum()),
+        "n_classes": data.n_classes,
+    }
+
+
+def provenance_record(result: "AggregationResult", inputs: Iterable[str | Path],
+                      wall_seconds: float) -> dict[str, Any]:
+    """The provenance dict of ``result``; ``inputs`` are every file read (all fingerprinted).
+
+    Output-side keys (``hard``, ``format``, ``output``, ``details``) are added by the writer,
+    which is the one that knows where the files go.
+    """
+    import numpy as np
+
+    model = result.model
+    return {
+        **run_header(result.spec, result.dataset, inputs),
+        "tasks_removed": int((~result.keep).sum()),
         "n_iter": int(getattr(model, "n_iter_", 0)),
         "converged": bool(getattr(model, "converged_", True)),
         "fit_seconds": round(model.fit_seconds_, 6),

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from crowdkit_core.aggregator import Aggregator
 from crowdkit_core.errors import CrowdkitError, NotFittedError
-from crowdkit_core.estimator import Estimator, Tags
+from crowdkit_core.estimator import Estimator, Output, Tags
 from crowdkit_core.params import StrategyParams
 from crowdkit_core.plugins import PluginRegistry
 from crowdkit_core.testing import check_strategy, parametrize_with_checks, strategy_checks
@@ -109,6 +109,17 @@ class BadHistory(Warm):
         self.history_ = [0.0] * self.n_iter_
 
 
+class TwoSkills(Votes):
+    """Declares two outputs of the same role: identification cannot tell which to read."""
+
+    outputs = (Output("a_", "worker", ("n_workers",), "skill", role="skill"),
+               Output("b_", "worker", ("n_workers",), "skill too", role="skill"))
+
+    def _fit(self, dataset: Any) -> None:
+        super()._fit(dataset)
+        self.a_ = self.b_ = np.ones(dataset.n_workers)
+
+
 def test_registered_instances_cover_every_strategy():
     assert {type(e) for e in INSTANCES} == set(STRATEGIES.values())
 
@@ -135,6 +146,7 @@ def test_a_class_is_accepted_for_compatibility():
 
 @pytest.mark.parametrize("toy, check", [
     (Stale, "refit"), (Mutating, "input_not_mutated"), (BadHistory, "iterations"),
+    (TwoSkills, "output_roles"),
 ])
 def test_checks_catch_their_bug(toy, check):
     with pytest.raises(AssertionError):

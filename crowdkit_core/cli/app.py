@@ -18,7 +18,7 @@ def _version_callback(value: bool) -> None:
 def create_app() -> typer.Typer:
     """A new ``crowd`` app: the built-in commands, then those plugins add
     (``crowdkit_register_commands``)."""
-    from crowdkit_core.cli import aggregate, data, datasets, simulate, strategies
+    from crowdkit_core.cli import aggregate, data, datasets, identify, simulate, strategies
 
     app = typer.Typer(
         name="crowd",
@@ -40,6 +40,7 @@ def create_app() -> typer.Typer:
     app.command("plugins", rich_help_panel="Strategies")(strategies.plugins)
     app.command("validate", rich_help_panel="Data")(data.validate)
     app.command("aggregate", rich_help_panel="Aggregation")(aggregate.aggregate)
+    app.command("identify", rich_help_panel="Identification")(identify.identify)
     app.add_typer(datasets.datasets_app, name="datasets", rich_help_panel="Data")
     app.command("install", rich_help_panel="Data", context_settings={
         "allow_extra_args": True, "ignore_unknown_options": True})(datasets.install)

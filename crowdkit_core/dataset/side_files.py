@@ -87,22 +87,7 @@ def read_task_list(path: str | os.PathLike[str], dataset: "CrowdDataset") -> np.
     file = Path(path)
     if not file.is_file():
         raise DatasetError(f"{file}: task list not found; check --path-remove")
-    if file.suffix.lower() == ".npy":
-        try:
-            values = [str(v) for v in np.load(file, allow_pickle=False).ravel().tolist()]
-        except ValueError as exc:
-            raise DatasetError(f"{file}: not a numpy array of task ids ({exc})") from None
-    elif file.suffix.lower() == ".json":
-        raw = load_json(file, "a list of task ids")
-        if not isinstance(raw, list):
-            raise DatasetError(f"{file}: must hold a JSON list of task ids")
-        values = [str(v) for v in raw]
-    else:
-        try:
-            text = file.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise DatasetError(f"{file}: not UTF-8 text ({exc.reason}); save it as UTF-8") from None
-        values = [line.strip() for line in text.splitlines() if line.strip()]
+    values = read_id_list(file, "task")
     index = {str(t): i for i, t in enumerate(dataset.task_ids)}
     mask = np.zeros(dataset.n_tasks, dtype=bool)
     for value in values:
@@ -111,3 +96,23 @@ def read_task_list(path: str | os.PathLike[str], dataset: "CrowdDataset") -> np.
             raise DatasetError(f"{file}: task {value!r} is not in the dataset; remove it from the list")
         mask[i] = True
     return mask
+
+
+def read_id_list(file: Path, what: str) -> list[str]:
+    """The ids (as text) listed in ``file``: one a line, a JSON list, or a .npy array of
+    ``what`` ids (``task``, ``worker``), in file order."""
+    if file.suffix.lower() == ".npy":
+        try:
+            return [str(v) for v in np.load(file, allow_pickle=False).ravel().tolist()]
+        except ValueError as exc:
+            raise DatasetError(f"{file}: not a numpy array of {what} ids ({exc})") from None
+    if file.suffix.lower() == ".json":
+        raw = load_json(file, f"a list of {what} ids")
+        if not isinstance(raw, list):
+            raise DatasetError(f"{file}: must hold a JSON list of {what} ids")
+        return [str(v) for v in raw]
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DatasetError(f"{file}: not UTF-8 text ({exc.reason}); save it as UTF-8") from None
+    return [line.strip() for line in text.splitlines() if line.strip()]

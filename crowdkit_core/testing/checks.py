@@ -24,6 +24,7 @@ from crowdkit_core.aggregator import Aggregator
 from crowdkit_core.dataset import CrowdDataset
 from crowdkit_core.errors import CrowdkitError, DatasetError, NotFittedError, SpecError
 from crowdkit_core.estimator import Estimator, output_shape_problems
+from crowdkit_core.identification import Identifier
 from crowdkit_core.params import StrategyParams
 from crowdkit_core.spec import canonical_spec, parse_spec, validate_params
 from crowdkit_core.testing.datasets import (
@@ -355,6 +356,19 @@ def check_declared_outputs(estimator: Estimator[Any]) -> None:
     data = _data(estimator, n_tasks=30, n_workers=7)
     problems = output_shape_problems(_fit(estimator, data), data)
     assert not problems, "; ".join(problems)
+
+
+@_check("output_roles")
+def check_output_roles(estimator: Estimator[Any]) -> None:
+    """At most one declared output per role (``skill``, ``confusion``), so identification
+    methods know which one to read; an identifier declares ``scores_`` on its own axis."""
+    roles = [o.role for o in estimator.declared_outputs() if o.role]
+    repeated = sorted({r for r in roles if roles.count(r) > 1})
+    assert not repeated, f"several outputs declare the role(s) {repeated}"
+    if isinstance(estimator, Identifier):
+        scores = [o for o in estimator.declared_outputs() if o.name == "scores_"]
+        assert scores and scores[0].axis == estimator.axis, \
+            f"an identifier declares scores_ with its axis ({estimator.axis!r})"
 
 
 @_check("unanimous", _aggregator)

@@ -322,7 +322,8 @@ class ConfusionEM(Aggregator[CP], Generic[CP]):
     Params = ConfusionParams
     outputs = (
         Output("confusion_matrices_", "worker", ("n_workers", "K", "K"),
-               "confusion matrix of each worker [worker, true class, answered label]"),
+               "confusion matrix of each worker [worker, true class, answered label]",
+               role="confusion"),
         Output("priors_", "dataset", ("K",), "class priors"),
         Output("log_likelihood_", "dataset", (), "marginal log-likelihood at the end of EM"),
         Output("state_", "dataset", (), "model state (priors, confusion matrices) to warm-start "

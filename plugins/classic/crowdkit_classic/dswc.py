@@ -78,6 +78,9 @@ class DSWC(Aggregator[DSWCParams]):
                'cluster membership probabilities of each worker'),
         Output('confusion_matrices_', 'dataset', ('L', 'K', 'K'),
                'confusion matrix of each cluster [cluster, true, answered]'),
+        Output('worker_confusion_matrices_', 'worker', ('n_workers', 'K', 'K'),
+               "each worker's expected confusion matrix: the clusters' matrices weighted by "
+               "its membership probabilities", saved=False, role='confusion'),
         Output('priors_', 'dataset', ('K',),
                'class priors'),
         Output('cluster_priors_', 'dataset', ('L',),
@@ -105,6 +108,8 @@ class DSWC(Aggregator[DSWCParams]):
             )
         self.__dict__.update(fit)
         self.clusters_ = fit["cluster_proba_"].argmax(axis=1)
+        self.worker_confusion_matrices_ = np.einsum(
+            "jl,lkm->jkm", fit["cluster_proba_"], fit["confusion_matrices_"])
         self.worker_ids_ = dataset.worker_ids
         if p.n_clusters > dataset.n_workers:
             self.warnings_.append(

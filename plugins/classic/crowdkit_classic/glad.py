@@ -190,7 +190,7 @@ class GLAD(Aggregator[GLADParams]):
     )
     outputs = (
         Output('alphas_', 'worker', ('n_workers',),
-               'ability of each worker (negative: adversarial)'),
+               'ability of each worker (negative: adversarial)', role='skill'),
         Output('betas_', 'task', ('n_tasks',),
                'easiness 1/difficulty of each task (> 0)'),
         Output('priors_', 'dataset', ('K',),

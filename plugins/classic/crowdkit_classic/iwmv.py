@@ -36,7 +36,7 @@ class IWMV(Aggregator[IWMVParams]):
         Output('weights_', 'worker', ('n_workers',),
                'final weight v_j = K acc_j - 1 of each worker'),
         Output('accuracy_', 'worker', ('n_workers',),
-               "share of each worker's answers equal to the labels"),
+               "share of each worker's answers equal to the labels", role='skill'),
     )
     tags = Tags(iterative=True)
 

@@ -44,7 +44,7 @@ class KOS(Aggregator[KOSParams]):
                  "NeurIPS 2011; crowd-kit KOS")
     outputs = (
         Output('skills_', 'worker', ('n_workers',),
-               'mean outgoing message of each worker (estimated reliability, rescaled)'),
+               'mean outgoing message of each worker (estimated reliability, rescaled)', role='skill'),
         Output('task_scores_', 'task', ('n_tasks',),
                'score x_i of each task (> 0 favours class 1)'),
     )

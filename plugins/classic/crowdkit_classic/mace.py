@@ -155,7 +155,7 @@ class MACE(Aggregator[MACEParams]):
     )
     outputs = (
         Output('thetas_', 'worker', ('n_workers',),
-               'competence: probability that the worker knows the answer'),
+               'competence: probability that the worker knows the answer', role='skill'),
         Output('strategies_', 'worker', ('n_workers', 'K'),
                'spamming distribution of each worker over labels'),
         Output('spamming_', 'worker', ('n_workers',),

@@ -154,7 +154,7 @@ class MMSR(Aggregator[MMSRParams]):
         Output('reliability_', 'worker', ('n_workers',),
                'estimated reliability s_j'),
         Output('accuracy_', 'worker', ('n_workers',),
-               'implied accuracy p_j'),
+               'implied accuracy p_j', role='skill'),
     )
     tags = Tags(iterative=True)
 

@@ -46,7 +46,7 @@ class OneCoinDS(ConfusionEM[OneCoinDSParams]):
     )
     outputs = (
         Output('skills_', 'worker', ('n_workers',),
-               'accuracy p_w of each worker'),
+               'accuracy p_w of each worker', role='skill'),
     )
 
     def _m_step(self, stats: ConfusionStats, given: np.ndarray) -> ConfusionState:

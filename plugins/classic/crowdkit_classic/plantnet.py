@@ -152,7 +152,7 @@ class PlantNet(Aggregator[PlantNetParams]):
         Output('too_hard_', 'task_list', ('n',),
                'invalid tasks (no label)'),
         Output('weights_', 'worker', ('n_workers',),
-               'final weight f(n_j) of each worker'),
+               'final weight f(n_j) of each worker', role='skill'),
     )
     tags = Tags(can_abstain=True, iterative=True)
     fit_inputs = (

@@ -49,8 +49,24 @@ STRATEGIES: tuple[StrategyInfo, ...] = (
                  ("MMSR", "matrix_mean_subsequence_reduced")),
 )
 
+_I = _ + "identification."
+#: The identification methods (``crowd identify``).
+IDENTIFIERS: tuple[StrategyInfo, ...] = (
+    StrategyInfo("entropy", _I + "entropy:Entropy", "Entropy of each task's vote shares or of a strategy's posteriors.",
+                 ("task_entropy",), kind="identification"),
+    StrategyInfo("krippendorff_alpha", _I + "krippendorff:KrippendorffAlpha",
+                 "Krippendorff's alpha (nominal), and each worker's effect on it.",
+                 ("alpha", "krippendorff"), kind="identification"),
+    StrategyInfo("spam_score", _I + "confusion_scores:SpamScore", "Raykar-Yu spammer score of each worker's confusion matrix.",
+                 ("spam", "spammer_score"), kind="identification"),
+    StrategyInfo("trace_confusion", _I + "confusion_scores:ConfusionTrace", "Trace of each worker's confusion matrix.",
+                 ("trace", "traces_confusion"), kind="identification"),
+    StrategyInfo("reliability", _I + "reliability:Reliability", "Per-worker skills of a strategy (GLAD, Wawa, MACE...).",
+                 ("worker_reliability", "skills"), kind="identification"),
+)
+
 
 @hookimpl
 def crowdkit_register_strategies(register: Callable[..., None]) -> None:
-    for info in STRATEGIES:
+    for info in (*STRATEGIES, *IDENTIFIERS):
         register(info)

@@ -27,7 +27,7 @@ class Wawa(Aggregator[WawaParams]):
                  "JOSS 2024); Appen's 'worker agreement with aggregate'")
     outputs = (
         Output('skills_', 'worker', ('n_workers',),
-               "share of each worker's answers equal to the majority vote"),
+               "share of each worker's answers equal to the majority vote", role='skill'),
         Output('mv_labels_', 'task', ('n_tasks',),
                'first-pass majority vote', saved=False),
     )

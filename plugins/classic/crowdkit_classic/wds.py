@@ -37,6 +37,9 @@ class WDS(Aggregator[WDSParams]):
     outputs = (
         Output('weights_', 'worker', ('n_workers', 'K'),
                "diagonal of each worker's DS confusion matrix (the vote weights)"),
+        Output('confusion_matrices_', 'worker', ('n_workers', 'K', 'K'),
+               "each worker's DS confusion matrix [worker, true class, answered label]",
+               saved=False, role='confusion'),
     )
     tags = Tags(iterative=True)
 
@@ -46,7 +49,8 @@ class WDS(Aggregator[WDSParams]):
         self.converged_ = self.ds_.converged_
         self.warnings_ += [w.replace("DS:", "WDS (its DS fit):", 1) for w in self.ds_.warnings_]
         diagonal = np.arange(dataset.n_classes)
-        self.weights_ = self.ds_.confusion_matrices_[:, diagonal, diagonal]
+        self.confusion_matrices_ = self.ds_.confusion_matrices_
+        self.weights_ = self.confusion_matrices_[:, diagonal, diagonal]
         self.worker_ids_ = dataset.worker_ids
         self.proba_ = normalize_rows(weighted_votes(dataset, self.weights_))
 

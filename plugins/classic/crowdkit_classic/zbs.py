@@ -49,7 +49,7 @@ class ZBS(Aggregator[ZBSParams]):
                  "Crowd-Kit', JOSS 2024)")
     outputs = (
         Output('skills_', 'worker', ('n_workers',),
-               'learnt skill of each worker'),
+               'learnt skill of each worker', role='skill'),
     )
     tags = Tags(iterative=True)
 
