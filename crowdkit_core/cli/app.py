@@ -43,6 +43,9 @@ def create_app() -> typer.Typer:
     app.add_typer(datasets.datasets_app, name="datasets", rich_help_panel="Data")
     app.command("install", rich_help_panel="Data", context_settings={
         "allow_extra_args": True, "ignore_unknown_options": True})(datasets.install)
+    from crowdkit_core.cli import evaluate
+
+    app.command("evaluate", rich_help_panel="Aggregation")(evaluate.evaluate)
     from crowdkit_core.cli.common import guard_plugin_command
     from crowdkit_core.plugins import get_registry
 
