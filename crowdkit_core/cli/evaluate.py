@@ -102,7 +102,8 @@ def ranked_table(ds: "DatasetEvaluation") -> "Table":
 
 
 def class_table(ds: "DatasetEvaluation", run: "StrategyRun") -> "Table":
-    """Per-class precision, recall, F1, support and confusion-matrix row of one run."""
+    """Per-class precision, recall, F1, support and confusion-matrix row (how many of the
+    class's gold tasks got each label, in class order) of one run."""
     from rich import box
     from rich.markup import escape
     from rich.table import Table
@@ -114,7 +115,7 @@ def class_table(ds: "DatasetEvaluation", run: "StrategyRun") -> "Table":
     table.add_column("gold class", overflow="fold")
     for name in ("precision", "recall", "F1", "support"):
         table.add_column(name, justify="right")
-    table.add_column("labelled as (confusion row)", overflow="fold")
+    table.add_column("confusion row", overflow="fold")
     for k, label in enumerate(ds.label_names):
         row = s.confusion[k]
         table.add_row(escape(label), _num(s.precision[k]), _num(s.recall[k]), _num(s.f1[k]),
