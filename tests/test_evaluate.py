@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
@@ -290,3 +291,55 @@ def test_real_datasets_match_direct_fits(shared_data):
         labels = MajorityVote(ties="lowest").fit(data).labels_
         mask = data.gold >= 0
         assert ds.runs[0].scores.accuracy == pytest.approx((labels[mask] == data.gold[mask]).mean())
+
+
+def test_without_fork_runs_go_in_threads_and_still_time_out(monkeypatch):
+    from crowdkit_core.evaluation import runner
+
+    monkeypatch.setattr(runner, "can_fork", lambda: False)
+    outcomes = run_limited([lambda: time.sleep(5), lambda: 1 / 0, lambda: "ok"], time_limit=0.5, jobs=2)
+    assert [o.status for o in outcomes] == ["timed_out", "failed", "ok"]
+    assert outcomes[1].reason == "ZeroDivisionError: division by zero"
+    assert outcomes[0].seconds < 3
+
+
+# -- parsers (property tests) --------------------------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_names = st.from_regex(r"[A-Za-z][A-Za-z0-9_-]{0,8}", fullmatch=True)
+_params = st.lists(st.from_regex(r"[a-z_]{1,6}=[a-z0-9.]{1,5}", fullmatch=True), max_size=3)
+_specs = st.builds(lambda n, p: f"{n}[{','.join(p)}]" if p else n, _names, _params)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_specs, min_size=1, max_size=5))
+def test_split_specs_inverts_joining_with_commas(specs):
+    assert split_specs(",".join(specs)) == specs
+
+
+@functools.lru_cache(maxsize=1)
+def _labelme():
+    from crowdkit_core.dataset import load_dataset
+
+    return load_dataset(LABELME)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.data())
+def test_a_gold_file_reads_back_exactly(tmp_path_factory, data):
+    from crowdkit_core.dataset import read_gold
+
+    labelme = _labelme()
+    rows = data.draw(st.lists(st.integers(0, labelme.n_tasks - 1), unique=True, max_size=30))
+    classes = data.draw(st.lists(st.integers(0, labelme.n_classes - 1), min_size=len(rows),
+                                 max_size=len(rows)))
+    by_name = data.draw(st.booleans())
+    path = tmp_path_factory.mktemp("gold") / "gold.csv"
+    path.write_text("task,label\n" + "".join(
+        f"{labelme.task_ids[t]},{labelme.label_name(c) if by_name else c}\n"
+        for t, c in zip(rows, classes)))
+    expected = np.full(labelme.n_tasks, -1)
+    expected[rows] = classes
+    got = read_gold(path, labelme.task_ids, labelme.n_classes, labelme.label_names, strict=True)
+    assert got.tolist() == expected.tolist()
