@@ -343,3 +343,9 @@ def test_a_gold_file_reads_back_exactly(tmp_path_factory, data):
     expected[rows] = classes
     got = read_gold(path, labelme.task_ids, labelme.n_classes, labelme.label_names, strict=True)
     assert got.tolist() == expected.tolist()
+
+
+def test_datasets_with_the_same_name_keep_their_own_columns():
+    report = evaluate([LABELME, LABELME], ["MV"])
+    assert [ds.name for ds in report.datasets] == ["labelme", "labelme (2)"]
+    assert set(report.accuracy_table()["MV"]) == {"labelme", "labelme (2)"}

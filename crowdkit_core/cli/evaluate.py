@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 @handle_user_errors
 def evaluate(
     datasets: Annotated[list[str], typer.Argument(help="Dataset folders, answers files or PREFIX:NAME (bundled:labelme); each needs gold labels (its truth.csv, or --gold).")],
-    strategy: Annotated[Optional[list[str]], typer.Option("--strategy", "-s", help="Strategy spec to run, e.g. 'DS[max_iter=50]' (repeatable).")] = None,
+    strategy: Annotated[Optional[list[str]], typer.Option("--strategy", "-s", help="Strategy spec to run, e.g. 'DS\\[max_iter=50]' (repeatable).")] = None,
     strategies: Annotated[Optional[str], typer.Option("--strategies", help="'all' (every registered aggregator, default parameters) or comma-separated specs; default: all unless -s is given.")] = None,
     gold: Annotated[Optional[list[str]], typer.Option("--gold", help="Gold labels file (task,label CSV/TSV or {task: label} JSON): one for every dataset, or one per dataset in order (repeatable). Default: each dataset's truth file.")] = None,
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Wall seconds each strategy may take on each dataset; past it the run is stopped and reported as timed out.")] = None,

@@ -275,16 +275,28 @@ def evaluate(
     calls = [_bound(d, p.spec) for _, d, p in runnable]
     run_limited(calls, time_limit, jobs, on_outcome=report)
     results = []
+    names = _unique_names([data.name for data in loaded])
     for k, data in enumerate(loaded):
         gold_file = _gold_files(gold, len(datasets))[k]
         ds = DatasetEvaluation(
-            data.name, data.source or data.name, data.n_tasks, data.n_workers, data.n_answers,
+            names[k], data.source or data.name, data.n_tasks, data.n_workers, data.n_answers,
             data.n_classes, int((np.asarray(data.gold) >= 0).sum()),
             None if gold_file is None else os.fspath(gold_file),
             [data.label_name(c) for c in range(data.n_classes)])
         ds.runs = [r for r in runs[k * len(planned):(k + 1) * len(planned)] if r is not None]
         results.append(ds)
     return Evaluation([p.text for p in planned], results, time_limit, seed)
+
+
+def _unique_names(names: list[str]) -> list[str]:
+    """The datasets' names, a repeated one numbered (``answers``, ``answers (2)``), so that
+    tables keyed by dataset keep every column."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return out
 
 
 #: Derived structures of a dataset most strategies use, built once before the workers fork.
