@@ -3,24 +3,25 @@
 Runs each strategy with its default parameters (plus ``MV[ties=lowest]``, the rule behind
 crowd-kit's published MV figures) on every dataset folder, and writes a markdown page with
 the accuracy on gold tasks, the coverage of strategies that may abstain (label -1), the fit
-time of each cell, and the published and target accuracies beside ours.
+time of each cell, and the published and target accuracies beside ours. The runs and scores
+come from the library's evaluation job (:func:`crowdkit_core.evaluation.evaluate`, the code
+behind ``crowd evaluate``); this script only adds the published figures and the markdown.
 
     python benchmarks/accuracy.py [--strategies DS,GLAD] [--datasets d_product,labelme]
                                   [--data-root ../shared/data] [--output docs/accuracy.md]
+                                  [--time-limit SECONDS] [--jobs N]
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
-    DOCS, SHARED_DATA, build_strategy, dataset_folders, installed_strategy_names, markdown_table,
+    DOCS, SHARED_DATA, dataset_folders, installed_strategy_names, markdown_table,
     machine_description, now_utc, our_versions, short_error,
 )
 
@@ -105,64 +106,61 @@ class Results:
     unavailable: dict[str, str] = field(default_factory=dict)
 
 
-def evaluate(spec: str, dataset) -> Cell:
-    """Fit ``spec`` on ``dataset`` and score its labels on the gold tasks."""
-    import numpy as np
-
-    from crowdkit_core.metrics import labelled_accuracy
-
-    try:
-        model = build_strategy(spec)
-        start = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model.fit(dataset)
-        seconds = time.perf_counter() - start
-    except Exception as exc:  # a strategy that cannot handle a dataset shows why, in its cell
-        return Cell(error=cell_reason(exc))
-    gold = dataset.gold if dataset.gold is not None else np.full(dataset.n_tasks, -1)
-    cell = Cell(seconds=seconds, n_iter=int(getattr(model, "n_iter_", 0) or 0), gold_tasks=int((gold >= 0).sum()))
-    if not cell.gold_tasks:
-        return cell
-    accuracy, cell.coverage = labelled_accuracy(model.labels_, gold)
-    if cell.coverage > 0:
-        cell.accuracy = accuracy
+def cell_of(run) -> Cell:
+    """A table cell from one run of :func:`crowdkit_core.evaluation.evaluate`."""
+    if run.status == "timed_out":
+        return Cell(error=f"timed out after {run.wall_seconds:.0f} s")
+    if run.scores is None:
+        return Cell(error=cell_reason(run.reason))
+    s = run.scores
+    cell = Cell(seconds=run.fit_seconds, n_iter=run.n_iter, gold_tasks=s.n_gold, coverage=s.coverage)
+    if s.coverage > 0:
+        cell.accuracy = s.accuracy
     else:
         cell.error = "abstained on every gold task"
     return cell
 
 
-def cell_reason(exc: BaseException) -> str:
+def cell_reason(text: str) -> str:
     """The first clause of an error message, short enough for a table cell."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
+    text = " ".join(text.split())
     if "failed to import" in text:
         return "strategy failed to import"
     text = text.split("; ")[0]
     return text if len(text) <= 70 else text[:69] + "…"
 
 
-def run(specs: list[str], folders: list[Path], log=print) -> Results:
-    from crowdkit_core.dataset import load_dataset
+def run(specs: list[str], folders: list[Path], log=print, time_limit: float | None = None,
+        jobs: int = 1) -> Results:
+    """Every spec on every dataset folder, through the library's evaluation job."""
+    from crowdkit_core.evaluation import evaluate, plan_specs
 
-    results = Results(specs, [f.name for f in folders])
+    planned, unavailable = [], {}
     for spec in specs:
         try:
-            build_strategy(spec)
-        except Exception as exc:
-            results.unavailable[spec] = short_error(exc, limit=300)
-            log(f"{spec}: not available: {results.unavailable[spec]}")
-    for folder in folders:
-        data = load_dataset(folder)
-        gold = int((data.gold >= 0).sum()) if data.gold is not None else 0
+            planned += plan_specs([spec])
+        except Exception as exc:  # a spec that cannot be built shows why, in its row
+            unavailable[spec] = short_error(exc, limit=300)
+            log(f"{spec}: not available: {unavailable[spec]}")
+
+    def progress(dataset: str, item) -> None:
+        cell = cell_of(item)
+        log(f"{dataset:>20} {item.spec:<18} {cell.text():<28} "
+            f"{'' if cell.seconds is None else f'{cell.seconds:.3f} s'}")
+
+    report = evaluate(folders, [p.spec for p in planned if p.spec is not None],
+                      time_limit=time_limit, jobs=jobs, on_run=progress)
+    results = Results([*(p.text for p in planned), *unavailable], [f.name for f in folders],
+                      unavailable=unavailable)
+    for folder, ds in zip(folders, report.datasets):
         results.sizes[folder.name] = (
-            f"{data.n_tasks} tasks, {data.n_workers} workers, {data.n_answers} answers, "
-            f"K={data.n_classes}, {gold} gold"
+            f"{ds.n_tasks} tasks, {ds.n_workers} workers, {ds.n_answers} answers, "
+            f"K={ds.n_classes}, {ds.n_gold} gold"
         )
-        for spec in specs:
-            cell = evaluate(spec, data)
-            results.cells[spec, folder.name] = cell
-            log(f"{folder.name:>20} {spec:<18} {cell.text():<28} "
-                f"{'' if cell.seconds is None else f'{cell.seconds:.3f} s'}")
+        for item in ds.runs:
+            results.cells[item.spec, folder.name] = cell_of(item)
+        for spec, why in unavailable.items():
+            results.cells[spec, folder.name] = Cell(error="not available")
     return results
 
 
@@ -257,6 +255,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--datasets", help="comma-separated folder names (default: all)")
     parser.add_argument("--data-root", default=str(SHARED_DATA), help="folder of dataset folders")
     parser.add_argument("--output", default=str(DOCS / "accuracy.md"), help="markdown file to write")
+    parser.add_argument("--time-limit", type=float, default=None,
+                        help="wall seconds each strategy may take per dataset (default: none)")
+    parser.add_argument("--jobs", type=int, default=1, help="runs in parallel processes")
     args = parser.parse_args(argv)
 
     root = Path(args.data_root)
@@ -264,11 +265,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{root}: no such folder of datasets", file=sys.stderr)
         return 2
     folders = dataset_folders(root, args.datasets.split(",") if args.datasets else None)
-    if args.strategies:
-        specs = [s.strip() for s in _split_specs(args.strategies) if s.strip()]
-    else:
-        specs = installed_strategy_names() + EXTRA_SPECS
-    results = run(specs, folders)
+    from crowdkit_core.evaluation import split_specs
+
+    specs = split_specs(args.strategies) if args.strategies else installed_strategy_names() + EXTRA_SPECS
+    results = run(specs, folders, time_limit=args.time_limit, jobs=args.jobs)
     command = "python benchmarks/accuracy.py" + "".join(
         f" --{k} {v}" for k, v in (("strategies", args.strategies), ("datasets", args.datasets)) if v)
     text = render(results, command)
@@ -277,23 +277,6 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(text)
     print(f"\nwrote {out}")
     return 0
-
-
-def _split_specs(text: str) -> list[str]:
-    """Split on commas outside brackets, so ``MV[ties=lowest],DS[max_iter=5,tol=0]`` works."""
-    out, depth, current = [], 0, []
-    for char in text:
-        if char == "[":
-            depth += 1
-        elif char == "]":
-            depth -= 1
-        if char == "," and depth == 0:
-            out.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    out.append("".join(current))
-    return out
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ def _version_callback(value: bool) -> None:
 def create_app() -> typer.Typer:
     """A new ``crowd`` app: the built-in commands, then those plugins add
     (``crowdkit_register_commands``)."""
-    from crowdkit_core.cli import aggregate, data, datasets, identify, simulate, strategies
+    from crowdkit_core.cli import aggregate, data, datasets, evaluate, identify, simulate, strategies
 
     app = typer.Typer(
         name="crowd",
@@ -45,6 +45,7 @@ def create_app() -> typer.Typer:
     app.command("install", rich_help_panel="Data", context_settings={
         "allow_extra_args": True, "ignore_unknown_options": True})(datasets.install)
     app.command("simulate", rich_help_panel="Data")(simulate.simulate)
+    app.command("evaluate", rich_help_panel="Aggregation")(evaluate.evaluate)
     from crowdkit_core.cli.common import guard_plugin_command
     from crowdkit_core.plugins import get_registry
 

@@ -31,11 +31,14 @@ def find_gold(folder: Path) -> Path | None:
 
 def read_gold(
     path: Path, task_ids: Sequence[Any], n_classes: int, label_names: Sequence[str] | None = None,
+    *, strict: bool = False,
 ) -> np.ndarray:
     """Gold class per task of ``task_ids`` (-1 where unknown) from truth.csv/.tsv/.json.
 
     Labels are names from ``label_names`` or class indices below ``n_classes``; tasks
-    absent from ``task_ids`` (nobody answered them) are skipped.
+    absent from ``task_ids`` (nobody answered them) are skipped, unless ``strict`` (a gold
+    file given on purpose, e.g. ``crowd evaluate --gold``): then they are an error, and so
+    is a task given twice.
     """
     pairs = gold_pairs(path)
     index = {str(t): i for i, t in enumerate(task_ids)}
@@ -43,8 +46,13 @@ def read_gold(
     gold = np.full(len(task_ids), -1, dtype=np.int64)
     for task, label in pairs:
         i = index.get(str(task))
+        if i is None and strict:
+            raise DatasetError(f"{path}: task {task!r} is not in the dataset; remove it from the "
+                               "gold file or check that it belongs to this dataset")
         if i is None:
             continue
+        if strict and gold[i] >= 0:
+            raise DatasetError(f"{path}: task {task!r} is given twice; keep one gold label per task")
         value = label_index(label, names, n_classes)
         if value is None:
             raise DatasetError(f"{path}: task {task!r}: unknown gold label {label!r}; use a label name or class index")
