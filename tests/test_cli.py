@@ -207,3 +207,9 @@ def test_gold_file_is_fingerprinted(cli, tmp_path):
         assert prov["inputs"][-1] == str(folder / "truth.csv")
         sums.append(prov["input_sha256"])
     assert sums[0] != sums[1]
+
+
+def test_help_shows_bracketed_spec_examples(cli):
+    """Rich markup would swallow an unescaped ``[max_iter=50,...]`` in option help."""
+    assert "DS[max_iter=50,tol=1e-5]" in cli("aggregate", "--help", terminal_width=200).stdout
+    assert "entropy[on=DS]" in cli("identify", "--help", terminal_width=200).stdout

@@ -18,7 +18,7 @@ from crowdkit_core.cli.data import AnswersOpt, DatasetArg, DuplicatesOpt, Metada
 @handle_user_errors
 def aggregate(
     dataset: DatasetArg,
-    strategy: Annotated[str, typer.Option("--strategy", "-s", help="Strategy spec, e.g. MV or 'DS[max_iter=50,tol=1e-5]'.")] = "MV",
+    strategy: Annotated[str, typer.Option("--strategy", "-s", help="Strategy spec, e.g. MV or 'DS\\[max_iter=50,tol=1e-5]'.")] = "MV",
     param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="Extra key=value parameter (repeatable); shell-safe alternative to the [..] spec.")] = None,
     hard: Annotated[bool, typer.Option("--hard", help="Write hard labels (int, -1 = no label) instead of soft (n_tasks, K) probabilities.")] = False,
     answers_file: AnswersOpt = None,

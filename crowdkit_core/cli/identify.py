@@ -17,7 +17,7 @@ from crowdkit_core.cli.data import AnswersOpt, DatasetArg, DuplicatesOpt, Metada
 @handle_user_errors
 def identify(
     dataset: DatasetArg,
-    method: Annotated[str, typer.Option("--method", "-s", help="Identification method spec, e.g. entropy, 'entropy[on=DS]', spam_score, 'reliability[on=GLAD]'.")] = "entropy",
+    method: Annotated[str, typer.Option("--method", "-s", help="Identification method spec, e.g. entropy, 'entropy\\[on=DS]', spam_score, 'reliability\\[on=GLAD]'.")] = "entropy",
     param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="Extra key=value parameter (repeatable); shell-safe alternative to the [..] spec.")] = None,
     answers_file: AnswersOpt = None,
     metadata_path: MetadataOpt = None,
