@@ -85,8 +85,9 @@ def main() -> None:
         [["crowd install cifar10h", f"{install_s:.1f}",
           f"{size / 1e6:.0f} MB served, {len(rows):,} raw rows, {n_png:,} PNGs written"],
          ["crowd aggregate cifar10h -s DS", f"{aggregate_s:.1f}", "514,200 answers, 10,000 tasks"]])
+    machine = machine_description()
     text = (f"### Installing CIFAR-10H ({now_utc()})\n\n`python benchmarks/install_cifar10h.py` on "
-            f"{machine_description()['machine']}: full-size synthetic downloads served from "
+            f"{machine['cpu']} ({machine['cores']} cores): full-size synthetic downloads served from "
             "127.0.0.1, the real command in a fresh process (peerannot's installer cannot be "
             "pointed at a local server).\n\n" + table)
     publish("install-cifar10h", text, not args.no_write)
