@@ -35,8 +35,9 @@ def report(
 ) -> None:
     """Write a self-contained HTML report: worker confusion matrices, spam ranking, ambiguous tasks, strategies."""
     from crowdkit_core.plugins import get_registry
-    from crowdkit_core.report import build_report, write_report
+    from crowdkit_core.report import build_report, check_destination, write_report
 
+    check_destination(output, dataset, png_dir)
     registry = get_registry()
     warn_plugin_failures(registry)
     specs = [] if no_compare else strategy

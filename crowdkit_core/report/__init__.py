@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from crowdkit_core.plugins import PluginRegistry
     from crowdkit_core.report.data import ReportData
 
-__all__ = ["Report", "build_report", "write_report", "report_path"]
+__all__ = ["Report", "build_report", "write_report", "report_path", "check_destination"]
 
 
 @dataclass
@@ -104,6 +104,19 @@ def report_path(output: "str | os.PathLike[str] | None",
     return Path("report.html")
 
 
+def check_destination(output: "str | os.PathLike[str] | None",
+                      source: "str | os.PathLike[str] | None",
+                      png_dir: "str | os.PathLike[str] | None" = None) -> Path:
+    """The page's path, after checking that it and ``png_dir`` can be written (so a bad
+    ``-o`` or ``--png`` fails before the work, not after it)."""
+    page = report_path(output, source)
+    if page.is_dir():
+        raise CrowdkitError(f"{page}: is a folder; give -o a file name such as {page / 'report.html'}")
+    if png_dir is not None and Path(png_dir).exists() and not Path(png_dir).is_dir():
+        raise CrowdkitError(f"{png_dir}: is a file; give --png a folder")
+    return page
+
+
 def write_report(report: Report, output: "str | os.PathLike[str] | None" = None, *,
                  source: "str | os.PathLike[str] | None" = None,
                  png_dir: "str | os.PathLike[str] | None" = None) -> dict[str, str]:
@@ -111,15 +124,11 @@ def write_report(report: Report, output: "str | os.PathLike[str] | None" = None,
     none; return ``{"html": path, <figure name>: path, ...}``."""
     from crowdkit_core.output import write_files_atomically
 
-    page = report_path(output, source)
-    if page.is_dir():
-        raise CrowdkitError(f"{page}: is a folder; give -o a file name such as {page / 'report.html'}")
+    page = check_destination(output, source, png_dir)
     files: dict[Path, bytes] = {page: report.html.encode("utf-8")}
     written = {"html": str(page)}
     if png_dir is not None:
         folder = Path(png_dir)
-        if folder.exists() and not folder.is_dir():
-            raise CrowdkitError(f"{folder}: is a file; give --png a folder")
         for name, png in report.figures.items():
             files[folder / f"{name}.png"] = png
             written[name] = str(folder / f"{name}.png")
