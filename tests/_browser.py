@@ -110,6 +110,14 @@ class Browser:
         """The browser's console entries since the last call (level, message)."""
         return self._session_call("POST", "/se/log", {"type": "browser"})
 
+    def resize(self, width: int, height: int) -> None:
+        """Set the window size (e.g. to the page's full height before a screenshot)."""
+        self._session_call("POST", "/window/rect", {"width": width, "height": height})
+
+    def full_height(self) -> int:
+        """Height of the whole document in CSS pixels."""
+        return int(self.run("return document.documentElement.scrollHeight;"))
+
     def screenshot(self) -> bytes:
         """PNG of the viewport."""
         return base64.b64decode(self._session_call("GET", "/screenshot"))

@@ -33,7 +33,7 @@ figcaption,.note{color:#555;font-size:.92em}.note{background:#fff7e6;border-left
 padding:6px 10px}table{border-collapse:collapse;margin:10px 0;font-size:.92em}
 th,td{border-bottom:1px solid #e3e3e3;padding:4px 10px;text-align:left;vertical-align:middle}
 th{background:#f0f4f8}td.num{text-align:right;font-variant-numeric:tabular-nums}
-td img.task{max-width:96px;max-height:96px;display:block}
+td img.task{width:88px;height:auto;max-height:132px;object-fit:contain;display:block}
 .stats td:first-child{color:#555}footer{color:#777;font-size:.85em;text-align:center;padding:12px}
 """
 
