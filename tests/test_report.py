@@ -246,7 +246,6 @@ def browser():
 
 
 @pytest.mark.browser
-@pytest.mark.slow
 def test_report_opens_cleanly_in_chromium(browser, labelme_report, image_report, tmp_path):
     for name, report in (("labelme", labelme_report), ("tinyimages", image_report)):
         path = tmp_path / f"{name}.html"
@@ -264,7 +263,6 @@ def test_report_opens_cleanly_in_chromium(browser, labelme_report, image_report,
 
 
 @pytest.mark.browser
-@pytest.mark.slow
 def test_browser_check_catches_a_broken_page(browser, tmp_path):
     """The checks above can fail: a corrupt image and a script error are both reported."""
     broken = tmp_path / "broken.html"
