@@ -18,7 +18,9 @@ def _version_callback(value: bool) -> None:
 def create_app() -> typer.Typer:
     """A new ``crowd`` app: the built-in commands, then those plugins add
     (``crowdkit_register_commands``)."""
-    from crowdkit_core.cli import aggregate, data, datasets, evaluate, identify, simulate, strategies
+    from crowdkit_core.cli import (
+        aggregate, data, datasets, evaluate, identify, report, simulate, strategies,
+    )
 
     app = typer.Typer(
         name="crowd",
@@ -46,6 +48,7 @@ def create_app() -> typer.Typer:
         "allow_extra_args": True, "ignore_unknown_options": True})(datasets.install)
     app.command("simulate", rich_help_panel="Data")(simulate.simulate)
     app.command("evaluate", rich_help_panel="Aggregation")(evaluate.evaluate)
+    app.command("report", rich_help_panel="Identification")(report.report)
     from crowdkit_core.cli.common import guard_plugin_command
     from crowdkit_core.plugins import get_registry
 
