@@ -401,6 +401,42 @@ class ConfusionEM(Aggregator[CP], Generic[CP]):
         if not self.converged_:
             self.warnings_ += not_converged_warning(self.name, p.max_iter, self.history_, p.tol)
 
+    def partial_fit(self, batch: object, *, revisit: float = 1.0) -> "ConfusionEM[CP]":
+        """Add a batch of answers (new tasks, new workers, more answers to known tasks) and
+        update the estimates by incremental EM over the batch's tasks only (see
+        :mod:`crowdkit_classic._incremental`); the first call fits the batch. Returns self.
+
+        ``proba_`` / ``labels_`` then cover every task seen so far (ids in ``task_ids_``);
+        a later :meth:`fit` starts afresh and forgets the batches. ``revisit``: earlier
+        tasks re-estimated per batch task (round-robin), so early tasks catch up.
+        """
+        import time
+
+        from crowdkit_classic._incremental import partial_fit
+
+        start = time.perf_counter()
+        partial_fit(self, batch, revisit)
+        self.fit_seconds_ = time.perf_counter() - start
+        return self
+
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        """The incremental store (after :meth:`partial_fit`) as plain arrays: the state file."""
+        return self.store_.to_arrays()
+
+    def resume(self, arrays: dict[str, np.ndarray], source: str = "state") -> "ConfusionEM[CP]":
+        """Continue from a state file's arrays (:meth:`state_arrays`); returns self."""
+        from crowdkit_classic._incremental import resume
+
+        self._reset_fitted()
+        resume(self, arrays, source)
+        return self
+
+    def state_dataset(self, name: str = "dataset") -> CrowdDataset:
+        """Every answer added by :meth:`partial_fit`, indexed like ``proba_``."""
+        from crowdkit_classic._incremental import store_dataset
+
+        return store_dataset(self.store_, name)
+
     def _workers_file_name(self) -> str:
         """The strategy name a workers file must carry to start this model."""
         return self.name

@@ -60,6 +60,10 @@ class OneCoinDS(ConfusionEM[OneCoinDSParams]):
         super()._fit(dataset, init)
         self.skills_ = self.state_.confusion[:, 0, 0].copy()  # the diagonal holds p_w
 
+    def _publish_extra(self) -> None:
+        """After a partial_fit: the skills of the updated state."""
+        self.skills_ = self.state_.confusion[:, 0, 0].copy()
+
     def export_workers(self, dataset: CrowdDataset) -> WorkerTable:
         """DS's workers table plus each worker's accuracy ``skill``."""
         from crowdkit_classic._warm import export_confusion_workers
