@@ -8,7 +8,9 @@ incremental EM restricted to ``B``:
 
 1. remove the contributions of the known tasks of ``B`` from the sums (their old posteriors
    times their old answers): ``N_rest = N - sum_{i in B} T_i^old n_i``;
-2. iterate on ``B`` alone: E-step ``T_i ∝ rho_k prod pi_w[k, l]^n_iwl`` for ``i in B``
+2. iterate on ``B`` alone, starting as a cold fit does (the M-step on ``N_rest`` plus the
+   statistics of ``B``'s vote shares, so that a poor early state does not lock ``B`` into
+   its optimum): E-step ``T_i ∝ rho_k prod pi_w[k, l]^n_iwl`` for ``i in B``
    (with all their answers, old and new), M-step from ``N_rest + sum_{i in B} T_i n_i``;
 3. store the new sums and posteriors.
 
@@ -224,7 +226,9 @@ def partial_fit(model: Any, data: Any, revisit: float = 1.0) -> None:
     given = (store.columns.view > 0).reshape(n_workers, k)
     rest = ConfusionStats(rest_counts, rest_totals, 0.0)
     column_counts = np.asarray(matrix.sum(axis=0)).ravel()
-    state = model._m_step(ConfusionStats(store.counts.view, store.class_totals, 0.0), given)
+    votes = np.asarray(matrix @ np.tile(np.eye(k), (n_workers, 1)))
+    start = votes / votes.sum(axis=1, keepdims=True)
+    state = model._m_step(rest + block_stats(block, start), given)
     previous = -np.inf
     model.history_, model.converged_, model.n_iter_, model.warnings_ = [], False, 0, []
     out = np.empty((touched.size, k))
