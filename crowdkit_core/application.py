@@ -50,6 +50,12 @@ class AggregationResult:
         """The model's per-task / per-worker outputs keyed by the original ids (JSON-ready)."""
         return self.model.details(self.dataset.task_ids[self.keep], self.dataset.worker_ids)
 
+    def workers(self) -> Any:
+        """The fitted workers table (:class:`~crowdkit_core.worker_file.WorkerTable`) of a
+        strategy that exports one (``export_workers``), else None."""
+        export = getattr(self.model, "export_workers", None)
+        return export(self.dataset) if export is not None else None
+
 
 def resolve_strategy(strategy: str, *, overrides: Sequence[str] = (), seed: int | None = None,
                      registry: "PluginRegistry | None" = None,
@@ -75,6 +81,8 @@ def aggregate(
     metadata_path: "str | os.PathLike[str] | None" = None,
     duplicates: str = "keep",
     task_data: Mapping[str, Any] | None = None,
+    init_from: "str | os.PathLike[str] | None" = None,
+    init_mode: str = "assign",
 ) -> AggregationResult:
     """Run ``strategy`` (a spec such as ``"DS[tol=1e-5]"``) on ``dataset`` and return the result.
 
@@ -85,6 +93,9 @@ def aggregate(
     (label -1, zero probabilities); ``on_iteration(iteration, objective)`` sees every EM step.
     ``task_data`` maps the strategy's declared per-task inputs (``fit_inputs``, e.g.
     PlantNet's ``authors``) to values or files; files are fingerprinted like the dataset.
+    ``init_from`` is a workers file of an earlier fit of the same strategy (a warm start,
+    ``init_mode`` ``assign``, ``addition`` or ``prior``: see docs/warm-start.md); it is
+    fingerprinted too.
     Bad input raises a :class:`~crowdkit_core.errors.CrowdkitError` naming the file and fix;
     an unexpected exception inside the strategy becomes
     :class:`~crowdkit_core.errors.StrategyFailed` (a bug report, not a user error).
@@ -104,6 +115,8 @@ def aggregate(
                             duplicates=duplicates)  # type: ignore[arg-type]
     keep = _kept_tasks(data, remove)
     inputs = _checked_task_data(spec, task_data or {})
+    if init_from is not None:
+        inputs["init"] = _worker_init(spec, init_from, init_mode)
     model = spec.build()
     _fit(model, spec, data if keep.all() else data.subset_tasks(keep), on_iteration, inputs)
 
@@ -115,7 +128,9 @@ def aggregate(
                                warnings=[*data.warnings, *getattr(model, "warnings_", [])])
     _score_on_gold(result)
     files = [*data.inputs, *([os.fspath(remove)] if remove else []),
-             *(os.fspath(v) for v in inputs.values() if isinstance(v, (str, os.PathLike)))]
+             *([os.fspath(init_from)] if init_from is not None else []),
+             *(os.fspath(v) for k, v in inputs.items()
+               if k != "init" and isinstance(v, (str, os.PathLike)))]
     result.provenance = provenance_record(result, files, time.perf_counter() - start)
     return result
 
@@ -131,11 +146,27 @@ def _checked_task_data(spec: "ResolvedSpec", task_data: Mapping[str, Any]) -> di
     return dict(task_data)
 
 
+def _worker_init(spec: "ResolvedSpec", path: "str | os.PathLike[str]", mode: str) -> Any:
+    """The checked warm start from the workers file ``path`` (one-line errors)."""
+    from crowdkit_core.worker_file import WorkerInit, read_worker_table
+
+    cls = spec.strategy_class
+    if not (cls.tags.warm_start and hasattr(cls, "export_workers")):
+        raise CrowdkitError(f"--init-from {path}: {spec.info.name} cannot start from a workers "
+                            "file; strategies that can: DS, OneCoinDS, WDS (see docs/warm-start.md)")
+    return WorkerInit(read_worker_table(path), mode, os.fspath(path))  # type: ignore[arg-type]
+
+
 def _fit(model: Any, spec: "ResolvedSpec", data: "CrowdDataset",
          on_iteration: Callable[[int, float], None] | None, inputs: dict[str, Any]) -> None:
     """Fit, telling a user error (CrowdkitError) from a bug in the strategy's code."""
+    _fit_guarded(spec, lambda: model.fit(data, on_iteration=on_iteration, **inputs))
+
+
+def _fit_guarded(spec: "ResolvedSpec", run: Callable[[], Any]) -> None:
+    """Run ``run()`` (a fit or partial fit); an unexpected exception becomes StrategyFailed."""
     try:
-        model.fit(data, on_iteration=on_iteration, **inputs)
+        run()
     except CrowdkitError:
         raise
     except Exception as exc:

@@ -37,6 +37,7 @@ class OutputPaths:
     labels: Path
     details: Path
     provenance: Path
+    workers: Path | None = None
 
 
 def output_stem(dataset_name: str, canonical: str) -> str:
@@ -65,7 +66,7 @@ def output_paths(dataset_name: str, canonical: str, fmt: str, *, output_dir: str
         folder = Path("labels")
     stem = output_stem(dataset_name, canonical)
     return OutputPaths(folder / f"{stem}.{fmt}", folder / f"{stem}.details.json",
-                       folder / f"{stem}.provenance.json")
+                       folder / f"{stem}.provenance.json", folder / f"{stem}.workers.json")
 
 
 def _names_a_folder(source: str | os.PathLike[str]) -> bool:
@@ -82,9 +83,12 @@ def _names_a_folder(source: str | os.PathLike[str]) -> bool:
 
 def write_result(result: "AggregationResult", *, fmt: str = "npy", hard: bool = False,
                  output_dir: str | os.PathLike[str] | None = None,
-                 source: str | os.PathLike[str] | None = None) -> dict[str, Any]:
-    """Write ``result``'s labels, details and provenance (all or none); return the provenance
-    record as written (``result.provenance`` plus ``hard``, ``format``, ``output``, ``details``)."""
+                 source: str | os.PathLike[str] | None = None,
+                 extra_files: "dict[Path, bytes] | None" = None) -> dict[str, Any]:
+    """Write ``result``'s labels, details, workers file (strategies that export one) and
+    provenance (all or none); return the provenance record as written (``result.provenance``
+    plus ``hard``, ``format``, ``output``, ``details``, ``workers``). ``extra_files``
+    ({path: bytes}, e.g. an incremental state) are written in the same all-or-nothing set."""
     from crowdkit_core.output import to_json, write_files_atomically
 
     paths = output_paths(result.dataset.name, result.spec.canonical, fmt, output_dir=output_dir, source=source)
@@ -94,7 +98,14 @@ def write_result(result: "AggregationResult", *, fmt: str = "npy", hard: bool = 
     if details:
         record["details"] = str(paths.details)
         files[paths.details] = to_json(details, depth=2).encode()  # one line per table
+    workers = result.workers()
+    if workers is not None and paths.workers is not None:
+        from crowdkit_core.worker_file import encode_worker_table
+
+        record["workers"] = str(paths.workers)
+        files[paths.workers] = encode_worker_table(workers)
     files[paths.provenance] = to_json(record).encode()
+    files.update(extra_files or {})
     write_files_atomically(files)
     return record
 

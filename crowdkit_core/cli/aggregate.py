@@ -30,6 +30,11 @@ def aggregate(
     duplicates: DuplicatesOpt = "keep",
     task_data: Annotated[Optional[list[str]], typer.Option("--task-data", help="NAME=FILE: a per-task input of the strategy (e.g. PlantNet's authors=authors.json); repeatable.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the provenance record as JSON instead of a summary table.")] = False,
+    init_from: Annotated[Optional[str], typer.Option("--init-from", help="Workers file (.workers.json) of an earlier run of the same strategy: warm-start from its workers (DS, OneCoinDS, WDS).")] = None,
+    init_mode: Annotated[str, typer.Option("--init-mode", help="How --init-from is used: assign (saved matrices start EM), addition (saved counts added to the first M-step, crowd-kit's) or prior (saved counts added at every M-step).")] = "assign",
+    update: Annotated[Optional[str], typer.Option("--update", help="State file: add DATASET as a batch to it (created when absent) by incremental EM and rewrite it; labels cover every task seen (DS, OneCoinDS).")] = None,
+    state_out: Annotated[Optional[str], typer.Option("--state-out", help="With --update: write the new state here instead of over the --update file.")] = None,
+    revisit: Annotated[float, typer.Option("--revisit", min=0.0, help="With --update: earlier tasks re-estimated per batch task (round-robin), so early tasks catch up.")] = 1.0,
 ) -> None:
     """Aggregate crowd answers into labels with a strategy."""
     from crowdkit_core.application import aggregate as run_aggregation
@@ -38,23 +43,58 @@ def aggregate(
     from crowdkit_core.writers import check_format, write_result
 
     check_format(fmt)
+    _check_mode_options(init_from, init_mode, update, state_out, path_remove, task_data)
     registry = get_registry()
     warn_plugin_failures(registry)
     spec = resolve_strategy(strategy, overrides=param or (), seed=seed, registry=registry)
-    max_iter = spec.params.max_iter if spec.strategy_class.tags.iterative else None  # type: ignore[attr-defined]
-    with _progress_bar(spec.info.name, max_iter) as on_iteration:
-        result = run_aggregation(
-            dataset, spec, remove=path_remove, on_iteration=on_iteration, answers_file=answers_file,
-            metadata_path=metadata_path, duplicates=duplicates,
-            task_data=_named_files(task_data or []),
-        )
-    record = write_result(result, fmt=fmt, hard=hard, output_dir=output_dir, source=dataset)
+    extra = None
+    if update is not None:
+        from pathlib import Path
+
+        from crowdkit_core.incremental import update as run_update
+
+        result, payload, fresh = run_update(dataset, update, spec, revisit=revisit,
+                                            answers_file=answers_file,
+                                            metadata_path=metadata_path, duplicates=duplicates)
+        if fresh:
+            stderr.print(f"Note: {update} does not exist; starting a new state there", markup=False)
+        extra = {Path(state_out or update): payload}
+    else:
+        max_iter = spec.params.max_iter if spec.strategy_class.tags.iterative else None  # type: ignore[attr-defined]
+        with _progress_bar(spec.info.name, max_iter) as on_iteration:
+            result = run_aggregation(
+                dataset, spec, remove=path_remove, on_iteration=on_iteration, answers_file=answers_file,
+                metadata_path=metadata_path, duplicates=duplicates,
+                task_data=_named_files(task_data or []), init_from=init_from, init_mode=init_mode,
+            )
+    record = write_result(result, fmt=fmt, hard=hard, output_dir=output_dir, source=dataset,
+                          extra_files=extra)
+    if extra:
+        record["state"] = str(next(iter(extra)))
     for message in result.warnings:
         stderr.print(f"Warning: {message}", markup=False)
     if as_json:
         print_json(record)
     else:
         _print_summary(result, record)
+
+
+def _check_mode_options(init_from: Any, init_mode: str, update: Any, state_out: Any,
+                        path_remove: Any, task_data: Any) -> None:
+    """One-line errors for option combinations that make no sense, before any work."""
+    from crowdkit_core.errors import CrowdkitError
+    from crowdkit_core.worker_file import INIT_MODES
+
+    if init_mode not in INIT_MODES:
+        raise CrowdkitError(f"--init-mode {init_mode!r}: use one of {', '.join(INIT_MODES)}")
+    if state_out is not None and update is None:
+        raise CrowdkitError("--state-out needs --update STATE (the state to add the batch to)")
+    if update is not None:
+        for name, value in (("--init-from", init_from), ("--path-remove", path_remove),
+                            ("--task-data", task_data)):
+            if value:
+                raise CrowdkitError(f"{name} cannot be combined with --update; a state carries "
+                                    "its own history")
 
 
 def _named_files(items: list[str]) -> dict[str, str]:
@@ -110,4 +150,10 @@ def _print_summary(result: Any, record: dict[str, Any]) -> None:
         labelled = round(result.gold_coverage * result.gold_tasks)
         table.add_row("accuracy on gold", f"{result.gold_accuracy:.4f} (on {labelled} of {result.gold_tasks} gold tasks labelled)")
     table.add_row("labels", escape(record["output"]))
+    if "workers" in record:
+        table.add_row("workers file", escape(record["workers"]))
+    if "state" in record:
+        inc = record.get("incremental", {})
+        table.add_row("state", escape(f"{record['state']} ({inc.get('n_batches')} batches, "
+                                      f"{data.n_answers} answers)"))
     stdout.print(table)

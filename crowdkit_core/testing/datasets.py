@@ -9,7 +9,8 @@ import numpy as np
 
 from crowdkit_core.dataset import CrowdDataset
 
-__all__ = ["simulate_dataset", "dataset_rows", "unanimous_dataset", "degenerate_datasets"]
+__all__ = ["simulate_dataset", "dataset_rows", "unanimous_dataset", "degenerate_datasets",
+           "task_batches"]
 
 
 def simulate_dataset(
@@ -34,6 +35,18 @@ def simulate_dataset(
     return CrowdDataset(data.tasks, np.searchsorted(answered, data.workers), data.labels,
                         n_classes, data.task_ids, [f"w{w}" for w in answered], name=name,
                         gold=data.gold)
+
+
+def task_batches(data: CrowdDataset, n: int, seed: int = 0) -> list[CrowdDataset]:
+    """``data``'s tasks in ``n`` seeded random groups, each with all its answers (the batches
+    of the incremental tests and benchmark)."""
+    order = np.random.default_rng(seed).permutation(data.n_tasks)
+    batches = []
+    for part in np.array_split(order, n):
+        mask = np.zeros(data.n_tasks, dtype=bool)
+        mask[part] = True
+        batches.append(data.subset_tasks(mask))
+    return batches
 
 
 def dataset_rows(data: CrowdDataset) -> tuple[list[Any], list[Any], list[int]]:

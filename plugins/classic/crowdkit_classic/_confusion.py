@@ -18,7 +18,7 @@ block order, then a pure M-step from the sums to the next :class:`ConfusionState
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import numpy as np
 from pydantic import Field
@@ -32,6 +32,9 @@ from crowdkit_core.estimator import Output, Tags
 from crowdkit_classic._em import (
     EMParams, InitName, has_converged, initial_posteriors,
 )
+
+if TYPE_CHECKING:
+    from crowdkit_core.worker_file import WorkerInit, WorkerTable
 
 #: Floor on every count before normalising (crowd-kit's ``_EPS``): keeps ``log`` finite when
 #: ``smoothing=0`` and a worker never gave some label.
@@ -90,11 +93,14 @@ class ConfusionState:
     """Parameters of a DS-type model: class priors (K,) and confusion (n_workers, K, K).
 
     A fit leaves its final state in ``state_``; ``fit(data, init=state)`` starts EM from it
-    instead of from vote shares (a warm start).
+    instead of from vote shares (a warm start). ``counts`` (n_workers, K, K), when set, are
+    the expected confusion counts ``[w, true k, answered l]`` of the fit's last E-step (its
+    sufficient statistics, written to the workers file).
     """
 
     priors: np.ndarray
     confusion: np.ndarray
+    counts: np.ndarray | None = None
 
     def check_fits(self, n_workers: int, n_classes: int) -> None:
         """Raise ValueError unless the shapes are (K,) and (n_workers, K, K)."""
@@ -338,17 +344,32 @@ class ConfusionEM(Aggregator[CP], Generic[CP]):
         """
         raise NotImplementedError
 
-    def _fit(self, dataset: CrowdDataset, init: ConfusionState | None = None) -> None:
-        """EM from vote shares, or from the state ``init`` (a warm start)."""
+    def _fit(self, dataset: CrowdDataset, init: "ConfusionState | WorkerInit | None" = None) -> None:
+        """EM from vote shares, from the state ``init`` (a warm start), or from the workers
+        of a :class:`~crowdkit_core.worker_file.WorkerInit` (see :mod:`crowdkit_classic._warm`)."""
+        from crowdkit_core.worker_file import WorkerInit
+
         p = self.params
         engine = get_engine(n_jobs=p.n_jobs)
         blocks = task_blocks(dataset)  # builds the answer matrix: vote counts then come from it
         single = len(blocks) == 1
         given = labels_given(dataset)
-        if init is None:
+        extra = None
+        if init is None or isinstance(init, WorkerInit):
             shares = initial_posteriors(dataset, p.init)
             stats = engine.map_reduce(lambda b: (None, block_stats(b, shares[b.rows])), blocks)[1]
-            state = self._m_step(stats, given)
+            plan = None
+            if isinstance(init, WorkerInit):
+                from crowdkit_classic._warm import warm_plan
+
+                plan = warm_plan(init, self._workers_file_name(), dataset)
+                extra = plan.extra
+                self.n_known_workers_ = plan.n_known
+            state = self._m_step(stats if extra is None else stats + extra, given)
+            if plan is not None:
+                state = plan.first_state(state)
+                if plan.once:
+                    extra = None
         else:
             init.check_fits(dataset.n_workers, dataset.n_classes)
             shares, state = np.empty((dataset.n_tasks, dataset.n_classes)), init
@@ -357,7 +378,7 @@ class ConfusionEM(Aggregator[CP], Generic[CP]):
         self.converged_ = False
         for iteration in range(1, p.max_iter + 1):
             if iteration > 1:
-                state = self._m_step(stats, given)
+                state = self._m_step(stats if extra is None else stats + extra, given)
             scores = LogScores.of_state(state)
             parts, stats = engine.map_reduce(
                 lambda item: confusion_block(*item, scores, single), list(zip(blocks, parts)))
@@ -370,7 +391,8 @@ class ConfusionEM(Aggregator[CP], Generic[CP]):
             previous = log_likelihood
         shares = joined_rows(parts, shares)
         self.proba_ = np.multiply(shares, scores.prior_ratio, out=shares)
-        self.state_ = state
+        final = stats if extra is None else stats + extra
+        self.state_ = ConfusionState(state.priors, state.confusion, final.confusion_counts().copy())
         self.priors_ = state.priors
         self.confusion_matrices_ = state.confusion
         self.log_likelihood_ = log_likelihood
@@ -378,3 +400,50 @@ class ConfusionEM(Aggregator[CP], Generic[CP]):
         self.warnings_ += few_answers_warning(dataset, p.min_answers_warning, self.name)
         if not self.converged_:
             self.warnings_ += not_converged_warning(self.name, p.max_iter, self.history_, p.tol)
+
+    def partial_fit(self, batch: object, *, revisit: float = 1.0) -> "ConfusionEM[CP]":
+        """Add a batch of answers (new tasks, new workers, more answers to known tasks) and
+        update the estimates by incremental EM over the batch's tasks only (see
+        :mod:`crowdkit_classic._incremental`); the first call fits the batch. Returns self.
+
+        ``proba_`` / ``labels_`` then cover every task seen so far (ids in ``task_ids_``);
+        a later :meth:`fit` starts afresh and forgets the batches. ``revisit``: earlier
+        tasks re-estimated per batch task (round-robin), so early tasks catch up.
+        """
+        import time
+
+        from crowdkit_classic._incremental import partial_fit
+
+        start = time.perf_counter()
+        partial_fit(self, batch, revisit)
+        self.fit_seconds_ = time.perf_counter() - start
+        return self
+
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        """The incremental store (after :meth:`partial_fit`) as plain arrays: the state file."""
+        return self.store_.to_arrays()
+
+    def resume(self, arrays: dict[str, np.ndarray], source: str = "state") -> "ConfusionEM[CP]":
+        """Continue from a state file's arrays (:meth:`state_arrays`); returns self."""
+        from crowdkit_classic._incremental import resume
+
+        self._reset_fitted()
+        resume(self, arrays, source)
+        return self
+
+    def state_dataset(self, name: str = "dataset") -> CrowdDataset:
+        """Every answer added by :meth:`partial_fit`, indexed like ``proba_``."""
+        from crowdkit_classic._incremental import store_dataset
+
+        return store_dataset(self.store_, name)
+
+    def _workers_file_name(self) -> str:
+        """The strategy name a workers file must carry to start this model."""
+        return self.name
+
+    def export_workers(self, dataset: CrowdDataset) -> "WorkerTable":
+        """Each worker's confusion matrix and expected counts, keyed by worker id, and the
+        class priors: the workers file (``fit(data, init=WorkerInit(table))`` reads it)."""
+        from crowdkit_classic._warm import export_confusion_workers
+
+        return export_confusion_workers(self.name, self.params, dataset, self.state_)

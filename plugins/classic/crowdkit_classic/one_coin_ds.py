@@ -7,11 +7,15 @@ only the M-step differs.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from crowdkit_core.estimator import Output
 from crowdkit_core.dataset import CrowdDataset
+
+if TYPE_CHECKING:
+    from crowdkit_core.worker_file import WorkerTable
 
 from crowdkit_classic._confusion import (
     COUNT_FLOOR, ConfusionEM, ConfusionParams, ConfusionState, ConfusionStats,
@@ -52,9 +56,20 @@ class OneCoinDS(ConfusionEM[OneCoinDSParams]):
     def _m_step(self, stats: ConfusionStats, given: np.ndarray) -> ConfusionState:
         return one_coin_m_step(stats, self.params.smoothing)
 
-    def _fit(self, dataset: CrowdDataset, init: ConfusionState | None = None) -> None:
+    def _fit(self, dataset: CrowdDataset, init: Any = None) -> None:
         super()._fit(dataset, init)
         self.skills_ = self.state_.confusion[:, 0, 0].copy()  # the diagonal holds p_w
+
+    def _publish_extra(self) -> None:
+        """After a partial_fit: the skills of the updated state."""
+        self.skills_ = self.state_.confusion[:, 0, 0].copy()
+
+    def export_workers(self, dataset: CrowdDataset) -> WorkerTable:
+        """DS's workers table plus each worker's accuracy ``skill``."""
+        from crowdkit_classic._warm import export_confusion_workers
+
+        return export_confusion_workers(self.name, self.params, dataset, self.state_,
+                                        skill=self.skills_)
 
 
 def one_coin_m_step(stats: ConfusionStats, smoothing: float) -> ConfusionState:

@@ -7,6 +7,7 @@ answers ``l`` when ``l`` is true) and normalise the weighted vote counts of each
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -14,7 +15,11 @@ from crowdkit_core.aggregator import Aggregator, normalize_rows
 from crowdkit_core.dataset import CrowdDataset
 from crowdkit_core.estimator import Output, Tags
 
+if TYPE_CHECKING:
+    from crowdkit_core.worker_file import WorkerTable
+
 from crowdkit_classic._confusion import ConfusionParams
+from crowdkit_classic._warm import export_confusion_workers, for_strategy
 from crowdkit_classic._em import task_label_index
 from crowdkit_classic.dawid_skene import DawidSkene
 
@@ -41,11 +46,18 @@ class WDS(Aggregator[WDSParams]):
                "each worker's DS confusion matrix [worker, true class, answered label]",
                saved=False, role='confusion'),
     )
-    tags = Tags(iterative=True)
+    tags = Tags(iterative=True, warm_start=True)
 
-    def _fit(self, dataset: CrowdDataset) -> None:
+    def _fit(self, dataset: CrowdDataset, init: Any = None) -> None:
+        """DS (warm-started from ``init``: a ``state_`` or a WDS workers file), then the votes."""
+        from crowdkit_core.worker_file import WorkerInit, label_names_of
+
+        if isinstance(init, WorkerInit):
+            init.check(self.name, label_names_of(dataset))
+            init = for_strategy(init, "DS")
         self.ds_ = DawidSkene(**self.params.model_dump())
-        self.ds_.fit(dataset, on_iteration=self._report)
+        self.ds_.fit(dataset, init=init, on_iteration=self._report)
+        self.state_ = self.ds_.state_
         self.converged_ = self.ds_.converged_
         self.warnings_ += [w.replace("DS:", "WDS (its DS fit):", 1) for w in self.ds_.warnings_]
         diagonal = np.arange(dataset.n_classes)
@@ -53,6 +65,10 @@ class WDS(Aggregator[WDSParams]):
         self.weights_ = self.confusion_matrices_[:, diagonal, diagonal]
         self.worker_ids_ = dataset.worker_ids
         self.proba_ = normalize_rows(weighted_votes(dataset, self.weights_))
+
+    def export_workers(self, dataset: CrowdDataset) -> WorkerTable:
+        """The workers table of its DS fit, under the name WDS."""
+        return export_confusion_workers(self.name, self.params, dataset, self.state_)
 
 
 def weighted_votes(dataset: CrowdDataset, weights: np.ndarray) -> np.ndarray:
