@@ -33,20 +33,25 @@ def answer_positions(dataset: CrowdDataset, seed: int) -> np.ndarray:
     """
     rng = np.random.default_rng([seed, 0x5EED])
     task_hash = rng.integers(0, 2**63, size=dataset.n_tasks, dtype=np.uint64)
-    tasks, workers, labels = dataset.tasks, dataset.workers, dataset.labels
-    answer_hash = mix64(task_hash[tasks] ^ mix64(labels.astype(np.uint64) + np.uint64(1)))
-    worker_hash = np.zeros(dataset.n_workers, dtype=np.uint64)
-    np.add.at(worker_hash, workers, answer_hash)  # wraps modulo 2**64: order-free
-    worker_hash = mix64(worker_hash)
-    keys = mix64(task_hash[tasks] ^ worker_hash[workers])
-    # by worker, then by key (then by label, for a task the worker answered twice)
-    order = np.lexsort((labels, keys, workers))
+    tasks, workers = dataset.tasks, dataset.workers
+    answer_hash = mix64(task_hash[tasks] ^ mix64(dataset.labels.astype(np.uint64) + np.uint64(1)))
+    # Each worker's answers are summed in task order whatever the worker's name or index.
+    worker_sum = np.bincount(workers, weights=unit_interval(answer_hash),
+                             minlength=dataset.n_workers)
+    worker_hash = mix64(worker_sum.view(np.uint64))
+    keys = unit_interval(mix64(task_hash[tasks] ^ worker_hash[workers]))
+    order = np.argsort(workers + 0.5 * keys, kind="stable")  # by worker, then by key
     per_worker = np.bincount(workers, minlength=dataset.n_workers)
     starts = np.concatenate(([0], np.cumsum(per_worker)[:-1]))
     ranks = np.empty(dataset.n_answers, dtype=np.float64)
     ranks[order] = np.arange(dataset.n_answers) - np.repeat(starts, per_worker)
-    offsets = (worker_hash >> np.uint64(11)).astype(np.float64) / 2.0**53
+    offsets = unit_interval(worker_hash)
     return (ranks + offsets[workers]) / per_worker[workers]
+
+
+def unit_interval(values: np.ndarray) -> np.ndarray:
+    """uint64 hashes as floats in [0, 1) (their top 53 bits)."""
+    return (values >> np.uint64(11)).astype(np.float64) / 2.0**53
 
 
 def mix64(values: np.ndarray) -> np.ndarray:

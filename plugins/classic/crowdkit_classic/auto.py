@@ -40,12 +40,12 @@ class AutoParams(StrategyParams):
                     "seed unless its spec sets one.",
     )
     folds: int = Field(
-        2, ge=1, le=50,
+        1, ge=1, le=50,
         description="Number of train / held-out splits each candidate is fitted on; scores "
                     "are summed over them.",
     )
     holdout: float = Field(
-        0.2, gt=0.0, lt=1.0,
+        0.3, gt=0.0, lt=1.0,
         description="Share of each worker's answers hidden in one split. Splits are "
                     "consecutive windows of this width over a seeded order of each worker's "
                     "answers, so folds * holdout <= 1 gives disjoint held-out sets (k-fold).",
@@ -160,6 +160,17 @@ class Auto(Aggregator[AutoParams]):
                 self.warnings_ += list(model.warnings_)
                 self.converged_ = bool(model.converged_)
         self.proba_ = proba / proba.sum(axis=1, keepdims=True)
+
+    def summary(self) -> dict[str, str]:
+        """The choice and its reason: each candidate's held-out score (and weight)."""
+        if "chosen_" not in self.__dict__:
+            return {}
+        scores = ", ".join(
+            f"{name} {score:.4f}" + (f" (w {self.weights_[name]:.2f})"
+                                    if self.params.combine == "stacking" else "")
+            for name, score in sorted(self.scores_.items(), key=lambda item: -item[1]))
+        return {"chosen": self.chosen_,
+                "held-out log-lik / answer": f"{scores} on {self.n_scored_} hidden answers"}
 
 
 def held_out_probabilities(dataset: CrowdDataset, specs: list[Any], folds: int,
