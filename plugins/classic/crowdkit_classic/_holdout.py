@@ -96,9 +96,12 @@ class Split:
         return int(self.tasks.size)
 
 
-def make_split(dataset: CrowdDataset, hidden: np.ndarray) -> Split:
-    """The training set without the ``hidden`` answers, and the hidden answers it can score."""
+def make_split(dataset: CrowdDataset, hidden: np.ndarray) -> Split | None:
+    """The training set without the ``hidden`` answers, and the hidden answers it can score;
+    None when every answer is hidden (a tiny dataset: nothing to fit on)."""
     kept = ~hidden
+    if not kept.any():
+        return None
     task_kept = np.bincount(dataset.tasks[kept], minlength=dataset.n_tasks) > 0
     worker_kept = np.bincount(dataset.workers[kept], minlength=dataset.n_workers) > 0
     task_index = np.cumsum(task_kept) - 1
@@ -116,9 +119,11 @@ def make_split(dataset: CrowdDataset, hidden: np.ndarray) -> Split:
 
 
 def make_splits(dataset: CrowdDataset, folds: int, holdout: float, seed: int) -> list[Split]:
-    """``folds`` seeded splits, each hiding a share ``holdout`` of every worker's answers."""
+    """``folds`` seeded splits, each hiding a share ``holdout`` of every worker's answers
+    (those that score no answer are left out)."""
     positions = answer_positions(dataset, seed)
-    return [make_split(dataset, hidden_mask(positions, split, holdout)) for split in range(folds)]
+    splits = [make_split(dataset, hidden_mask(positions, split, holdout)) for split in range(folds)]
+    return [split for split in splits if split is not None and split.n_scored > 0]
 
 
 # -- predictive distributions of hidden answers --------------------------------------------

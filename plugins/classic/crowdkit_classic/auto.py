@@ -178,8 +178,6 @@ def held_out_probabilities(dataset: CrowdDataset, specs: list[Any], folds: int,
     """(n_candidates, n_scored) probability each candidate gives each scored hidden answer."""
     columns = []
     for split in make_splits(dataset, folds, holdout, seed):
-        if split.n_scored == 0:
-            continue
         rows = []
         for spec in specs:
             model = spec.build().fit(split.train)
