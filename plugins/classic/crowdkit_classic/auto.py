@@ -132,7 +132,7 @@ class Auto(Aggregator[AutoParams]):
     def _fit(self, dataset: CrowdDataset) -> None:
         p = self.params
         specs = [candidate_spec(text, p.seed) for text in p.candidates]
-        names = [spec.canonical for spec in specs]
+        names = [candidate_spec(text).canonical for text in p.candidates]  # without auto's seed
         probabilities = held_out_probabilities(dataset, specs, p.folds, p.holdout, p.seed,
                                                p.rule, p.smoothing)
         self.n_scored_ = int(probabilities.shape[1])
