@@ -289,6 +289,11 @@ class Estimator(ABC, Generic[P]):
         for key in [k for k in self.__dict__ if k.endswith("_") and not k.startswith("_")]:
             del self.__dict__[key]
 
+    def summary(self) -> dict[str, str]:
+        """Facts about the fit worth showing beside its results (``crowd aggregate``'s table
+        and the provenance record), e.g. which candidate ``auto`` chose; none by default."""
+        return {}
+
     def details(self, task_ids: Any, worker_ids: Any) -> dict[str, Any]:
         """The saved declared outputs keyed by original ids (JSON-ready): ``details.json``."""
         out: dict[str, Any] = {}

@@ -67,8 +67,10 @@ def provenance_record(result: "AggregationResult", inputs: Iterable[str | Path],
     import numpy as np
 
     model = result.model
+    summary = model.summary()
     return {
         **run_header(result.spec, result.dataset, inputs),
+        **({"summary": summary} if summary else {}),
         "tasks_removed": int((~result.keep).sum()),
         "n_iter": int(getattr(model, "n_iter_", 0)),
         "converged": bool(getattr(model, "converged_", True)),

@@ -146,6 +146,8 @@ def _print_summary(result: Any, record: dict[str, Any]) -> None:
     table.add_row("tasks / workers / answers", f"{data.n_tasks} / {data.n_workers} / {data.n_answers} (K={data.n_classes})")
     table.add_row("iterations", f"{record['n_iter']} ({'converged' if record['converged'] else 'not converged'})")
     table.add_row("fit time", f"{record['fit_seconds']:.3f} s")
+    for what, value in record.get("summary", {}).items():
+        table.add_row(escape(what), escape(value))
     if result.gold_accuracy is not None:
         labelled = round(result.gold_coverage * result.gold_tasks)
         table.add_row("accuracy on gold", f"{result.gold_accuracy:.4f} (on {labelled} of {result.gold_tasks} gold tasks labelled)")

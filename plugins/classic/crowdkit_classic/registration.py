@@ -47,6 +47,8 @@ STRATEGIES: tuple[StrategyInfo, ...] = (
                  ("karger_oh_shah",)),
     StrategyInfo("M-MSR", _ + "mmsr:MMSR", "Matrix mean-subsequence-reduced worker reliability (M-MSR).",
                  ("MMSR", "matrix_mean_subsequence_reduced")),
+    StrategyInfo("auto", _ + "auto:Auto", "Chooses among candidate strategies by held-out likelihood (no gold).",
+                 ("auto_select",)),
 )
 
 _I = _ + "identification."
