@@ -7,6 +7,8 @@ only the M-step differs.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 import numpy as np
 
@@ -55,6 +57,10 @@ class OneCoinDS(ConfusionEM[OneCoinDSParams]):
     def _fit(self, dataset: CrowdDataset, init: ConfusionState | None = None) -> None:
         super()._fit(dataset, init)
         self.skills_ = self.state_.confusion[:, 0, 0].copy()  # the diagonal holds p_w
+
+    def _fit_partitioned(self, dataset: Any, init: ConfusionState | None = None) -> None:
+        super()._fit_partitioned(dataset, init)
+        self.skills_ = self.state_.confusion[:, 0, 0].copy()
 
 
 def one_coin_m_step(stats: ConfusionStats, smoothing: float) -> ConfusionState:

@@ -7,6 +7,8 @@ answers ``l`` when ``l`` is true) and normalise the weighted vote counts of each
 
 from __future__ import annotations
 
+from typing import Any
+
 
 import numpy as np
 
@@ -41,9 +43,22 @@ class WDS(Aggregator[WDSParams]):
                "each worker's DS confusion matrix [worker, true class, answered label]",
                saved=False, role='confusion'),
     )
-    tags = Tags(iterative=True)
+    tags = Tags(iterative=True, engines=("threads", "dask"))
+
+    def _fit_partitioned(self, dataset: Any) -> None:
+        """The partitioned DS fit, then the weighted votes partition by partition."""
+        from crowdkit_classic._partitioned import weighted_partition
+
+        self._fit_ds(dataset)
+        self.partition_proba_ = dataset.engine.map_resident(
+            weighted_partition, dataset.parts, self.weights_)
 
     def _fit(self, dataset: CrowdDataset) -> None:
+        self._fit_ds(dataset)
+        self.proba_ = normalize_rows(weighted_votes(dataset, self.weights_))
+
+    def _fit_ds(self, dataset: Any) -> None:
+        """Fit DS (on any engine) and take the diagonals of its confusion matrices."""
         self.ds_ = DawidSkene(**self.params.model_dump())
         self.ds_.fit(dataset, on_iteration=self._report)
         self.converged_ = self.ds_.converged_
@@ -52,7 +67,6 @@ class WDS(Aggregator[WDSParams]):
         self.confusion_matrices_ = self.ds_.confusion_matrices_
         self.weights_ = self.confusion_matrices_[:, diagonal, diagonal]
         self.worker_ids_ = dataset.worker_ids
-        self.proba_ = normalize_rows(weighted_votes(dataset, self.weights_))
 
 
 def weighted_votes(dataset: CrowdDataset, weights: np.ndarray) -> np.ndarray:
