@@ -56,7 +56,8 @@ class DaskEngine(Engine):
             self._cluster = LocalCluster(
                 n_workers=n_workers or 1, threads_per_worker=threads_per_worker,
                 processes=processes, memory_limit=memory_limit or "auto",
-                local_directory=local_directory, dashboard_address=None)
+                local_directory=local_directory, dashboard_address=":0",
+                worker_dashboard_address=None)
             self.client = Client(self._cluster)
 
     def __repr__(self) -> str:
