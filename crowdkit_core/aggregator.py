@@ -35,9 +35,25 @@ class Aggregator(Estimator[P], Generic[P]):
     )
 
     def _finish_fit(self, dataset: Any) -> None:
+        if getattr(dataset, "partitioned", False):
+            self._finish_partitioned(dataset)
+            return
         if "labels_" not in self.__dict__:
             self.labels_ = labels_from_proba(self.proba_, self.params.ties, self.rng(),
                                              n_jobs=getattr(self.params, "n_jobs", 1))
+
+    def _finish_partitioned(self, dataset: Any) -> None:
+        """Per-partition labels (``partition_labels_``, handles on the engine) from
+        ``partition_proba_``, with the local engine's tie-breaks; ``proba_`` and ``labels_``
+        too when the dataset is gathered to the driver."""
+        from crowdkit_core.engines.partitioned import partition_labels
+
+        if "partition_labels_" not in self.__dict__:
+            self.partition_labels_ = partition_labels(
+                dataset.engine, self.partition_proba_, self.params.ties, self.params.seed)
+        if dataset.gather:
+            self.proba_ = dataset.rows(self.partition_proba_)
+            self.labels_ = dataset.rows(self.partition_labels_)
 
     def fit_predict(self, data: Any, **inputs: Any) -> np.ndarray:
         """Fit, then return ``labels_``."""

@@ -58,14 +58,30 @@ class Engine(ABC):
     def map_blocks(self, function: Callable[[B], T], blocks: Sequence[B]) -> list[T]:
         """``[function(block) for block in blocks]``, in block order."""
 
-    def map_reduce(self, function: Callable[[B], tuple[T, S]],
-                   blocks: Sequence[B]) -> tuple[list[T], S]:
+    def map_reduce(self, function: Callable[..., tuple[T, S]],
+                   blocks: Sequence[B], *shared: Any) -> tuple[list[T], S]:
         """Per-block outputs and the sum, in block order, of the per-block statistics.
 
-        ``function(block)`` returns ``(output, statistics)``; statistics support ``+``.
+        ``function(block, *shared)`` returns ``(output, statistics)``; statistics support
+        ``+``. ``shared`` are small values every block reads (a model state): a distributed
+        engine sends them once per worker. The outputs are handles (:meth:`gather` gives the
+        values): the values themselves here, futures that stay where they were computed on
+        a cluster engine, so they can be passed back as blocks of the next call.
         """
-        results = self.map_blocks(function, blocks)
+        results = self.map_blocks(_bound(function, shared), blocks)
         return [output for output, _ in results], sum_in_order(stats for _, stats in results)
+
+    def map_resident(self, function: Callable[..., T], blocks: Sequence[B], *shared: Any) -> list[T]:
+        """Handles of ``function(block, *shared)`` per block, left where they were computed."""
+        return self.map_blocks(_bound(function, shared), blocks)
+
+    def scatter(self, values: Sequence[T]) -> list[T]:
+        """Handles of ``values`` placed where the engine computes (the values themselves here)."""
+        return list(values)
+
+    def gather(self, handles: Sequence[T]) -> list[T]:
+        """The values behind handles of :meth:`map_reduce` / :meth:`map_resident`, in order."""
+        return list(handles)
 
 
 class ThreadEngine(Engine):
@@ -82,6 +98,15 @@ class ThreadEngine(Engine):
         if n_threads <= 1:
             return [function(block) for block in blocks]
         return list(_pool(n_threads).map(function, blocks))
+
+
+def _bound(function: Callable[..., T], shared: tuple[Any, ...]) -> Callable[[Any], T]:
+    """``block -> function(block, *shared)`` (``function`` itself when nothing is shared)."""
+    return functools.partial(_call_with, function, shared) if shared else function
+
+
+def _call_with(function: Callable[..., T], shared: tuple[Any, ...], block: Any) -> T:
+    return function(block, *shared)
 
 
 def get_engine(engine: Engine | None = None, n_jobs: int | None = 1) -> Engine:

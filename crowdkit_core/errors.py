@@ -30,6 +30,11 @@ class PluginError(CrowdkitError):
     """A plugin failed to load or registered something invalid."""
 
 
+class EngineError(CrowdkitError):
+    """An execution engine cannot run: not installed, unreachable, or not supported by the
+    strategy asked to run on it."""
+
+
 class StrategyFailed(CrowdkitError):
     """A strategy's own code raised an unexpected exception: a bug to report to its plugin's
     authors, not a mistake of the user. The CLI prints one line and exits with code 1

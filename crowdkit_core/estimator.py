@@ -230,9 +230,11 @@ class Estimator(ABC, Generic[P]):
         ``on_iteration(iteration, objective)`` is called after each iteration.
         """
         from crowdkit_core.dataset import as_dataset
+        from crowdkit_core.engines.partitioned import is_partitioned
 
         inputs = self._fit_arguments(gold, init, task_data)
-        dataset = as_dataset(data)
+        partitioned = is_partitioned(data)
+        dataset = data if partitioned else as_dataset(data)
         self._reset_fitted()
         self._on_iteration = on_iteration
         self.n_iter_ = 0
@@ -244,7 +246,10 @@ class Estimator(ABC, Generic[P]):
         self.n_classes_ = dataset.n_classes
         start = time.perf_counter()
         try:
-            self._fit(dataset, **self._resolve_task_data(dataset, inputs))
+            if partitioned:  # partitions on a cluster engine (crowdkit_core.engines)
+                self._fit_partitioned(dataset, **inputs)
+            else:
+                self._fit(dataset, **self._resolve_task_data(dataset, inputs))
             self._finish_fit(dataset)
         finally:
             self._on_iteration = None
@@ -254,6 +259,15 @@ class Estimator(ABC, Generic[P]):
     @abstractmethod
     def _fit(self, dataset: Any, **inputs: Any) -> None:
         """Fit on a validated dataset; receives only the fit-time inputs the class declares."""
+
+    def _fit_partitioned(self, dataset: Any, **inputs: Any) -> None:
+        """Fit on a :class:`~crowdkit_core.engines.partitioned.PartitionedDataset` (a cluster
+        engine): strategies that list ``dask`` in ``tags.engines`` implement it."""
+        from crowdkit_core.engines import require_engine
+
+        require_engine(type(self), getattr(dataset.engine, "name", "dask"), self.name)
+        raise NotImplementedError(f"{type(self).__name__} lists {dataset.engine.name} in "
+                                  "tags.engines but does not implement _fit_partitioned")
 
     def _finish_fit(self, dataset: Any) -> None:
         """Derived attributes every estimator of a kind has (e.g. an aggregator's labels_)."""

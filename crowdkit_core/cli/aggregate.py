@@ -35,6 +35,12 @@ def aggregate(
     update: Annotated[Optional[str], typer.Option("--update", help="State file: add DATASET as a batch to it (created when absent) by incremental EM and rewrite it; labels cover every task seen (DS, OneCoinDS).")] = None,
     state_out: Annotated[Optional[str], typer.Option("--state-out", help="With --update: write the new state here instead of over the --update file.")] = None,
     revisit: Annotated[float, typer.Option("--revisit", min=0.0, help="With --update: earlier tasks re-estimated per batch task (round-robin), so early tasks catch up.")] = 1.0,
+    engine: Annotated[str, typer.Option("--engine", help="threads (local, the fast default) or dask (partitions on a Dask cluster; docs/engines.md).")] = "threads",
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address (tcp://host:8786); default: a local cluster.")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Worker processes of the local Dask cluster (default 1).")] = None,
+    memory_limit: Annotated[Optional[str], typer.Option("--memory-limit", help="Memory per local Dask worker, e.g. 4GB; beyond it Dask spills to disk.")] = None,
+    partitions: Annotated[Optional[int], typer.Option("--partitions", min=1, help="Task partitions for --engine dask (default 4 per worker).")] = None,
+    by_file: Annotated[bool, typer.Option("--by-file", help="With --engine dask: the Parquet files of DATASET are partitioned by task (each file one partition, no bucketing pass).")] = False,
 ) -> None:
     """Aggregate crowd answers into labels with a strategy."""
     from crowdkit_core.application import aggregate as run_aggregation
@@ -42,11 +48,25 @@ def aggregate(
     from crowdkit_core.plugins import get_registry
     from crowdkit_core.writers import check_format, write_result
 
+    from crowdkit_core.engines.job import check_engine_options
+
     check_format(fmt)
     _check_mode_options(init_from, init_mode, update, state_out, path_remove, task_data)
+    check_engine_options(engine, scheduler, workers, memory_limit)
     registry = get_registry()
     warn_plugin_failures(registry)
     spec = resolve_strategy(strategy, overrides=param or (), seed=seed, registry=registry)
+    max_iter = spec.params.max_iter if spec.strategy_class.tags.iterative else None  # type: ignore[attr-defined]
+    if engine != "threads":
+        if init_from is not None or update is not None:
+            from crowdkit_core.errors import CrowdkitError
+
+            raise CrowdkitError("--init-from and --update run on the local engine only; drop "
+                                "--engine or them")
+        _on_engine(dataset, spec, engine, max_iter, as_json, hard=hard, fmt=fmt, output_dir=output_dir,
+                   scheduler=scheduler, workers=workers, memory_limit=memory_limit,
+                   partitions=partitions, by_file=by_file)
+        return
     extra = None
     if update is not None:
         from pathlib import Path
@@ -60,7 +80,6 @@ def aggregate(
             stderr.print(f"Note: {update} does not exist; starting a new state there", markup=False)
         extra = {Path(state_out or update): payload}
     else:
-        max_iter = spec.params.max_iter if spec.strategy_class.tags.iterative else None  # type: ignore[attr-defined]
         with _progress_bar(spec.info.name, max_iter) as on_iteration:
             result = run_aggregation(
                 dataset, spec, remove=path_remove, on_iteration=on_iteration, answers_file=answers_file,
@@ -95,6 +114,31 @@ def _check_mode_options(init_from: Any, init_mode: str, update: Any, state_out: 
             if value:
                 raise CrowdkitError(f"{name} cannot be combined with --update; a state carries "
                                     "its own history")
+
+
+def _on_engine(dataset: str, spec: Any, engine: str, max_iter: int | None, as_json: bool, *,
+               scheduler: str | None, workers: int | None, memory_limit: str | None,
+               partitions: int | None, **write: Any) -> None:
+    """``--engine dask``: the job of :mod:`crowdkit_core.engines.job` on a cluster engine."""
+    from crowdkit_core.engines import make_engine, require_engine
+    from crowdkit_core.engines.job import run_partitioned
+
+    require_engine(spec.strategy_class, engine, spec.info.name)
+    cluster = make_engine(engine, scheduler=scheduler, workers=workers, memory_limit=memory_limit)
+    try:
+        with _progress_bar(spec.info.name, max_iter) as on_iteration:
+            model, record = run_partitioned(dataset, spec, cluster, n_partitions=partitions,
+                                            on_iteration=on_iteration, **write)
+    finally:
+        getattr(cluster, "close", lambda: None)()
+    for message in record.get("warnings", []):
+        stderr.print(f"Warning: {message}", markup=False)
+    if as_json:
+        print_json(record)
+    else:
+        stdout.print(f"{spec.canonical} on {record['dataset']} ({record['engine']}, "
+                     f"{record['n_partitions']} partitions): {record['n_iter']} iterations, "
+                     f"fit {record['fit_seconds']:.3f} s; labels: {record['output']}", markup=False)
 
 
 def _named_files(items: list[str]) -> dict[str, str]:

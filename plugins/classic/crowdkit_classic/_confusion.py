@@ -18,7 +18,7 @@ block order, then a pure M-step from the sums to the next :class:`ConfusionState
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import numpy as np
 from pydantic import Field
@@ -335,7 +335,7 @@ class ConfusionEM(Aggregator[CP], Generic[CP]):
         Output("state_", "dataset", (), "model state (priors, confusion matrices) to warm-start "
                                         "a later fit: fit(data, init=state_)", saved=False),
     )
-    tags = Tags(iterative=True, warm_start=True, engines=("threads",))
+    tags = Tags(iterative=True, warm_start=True, engines=("threads", "dask"))
 
     def _m_step(self, stats: ConfusionStats, given: np.ndarray) -> ConfusionState:
         """The next state from the summed statistics of all tasks.
@@ -343,6 +343,12 @@ class ConfusionEM(Aggregator[CP], Generic[CP]):
         ``given`` is the (n_workers, K) mask of labels each worker gave (:func:`labels_given`).
         """
         raise NotImplementedError
+
+    def _fit_partitioned(self, dataset: Any, init: ConfusionState | None = None) -> None:
+        """The same EM over the partitions of a cluster engine (:mod:`._partitioned`)."""
+        from crowdkit_classic._partitioned import fit_confusion
+
+        fit_confusion(self, dataset, init)
 
     def _fit(self, dataset: CrowdDataset, init: "ConfusionState | WorkerInit | None" = None) -> None:
         """EM from vote shares, from the state ``init`` (a warm start), or from the workers

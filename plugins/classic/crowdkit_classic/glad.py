@@ -12,6 +12,8 @@ quantity is a per-answer array summed with ``np.bincount`` or ``np.add.reduceat`
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 import numpy as np
 from pydantic import Field
 from scipy import optimize
@@ -153,12 +155,23 @@ def glad_m_step(
     The optimiser works on ``z = x * sqrt(h)`` (``h``: :func:`glad_curvature` at the start),
     a diagonal preconditioning that leaves the optimum unchanged.
     """
-    n_workers = dataset.n_workers
     x0 = np.concatenate([alphas, log_betas])
-    scale = np.sqrt(glad_curvature(dataset, x0, params))
+    return preconditioned_lbfgs(
+        lambda x: glad_q_gradient(dataset, q, x, params),
+        glad_curvature(dataset, x0, params), x0, dataset.n_workers, params)
+
+
+def preconditioned_lbfgs(
+    value_and_gradient: Callable[[np.ndarray], tuple[float, np.ndarray]],
+    curvature: np.ndarray, x0: np.ndarray, n_workers: int, params: GLADParams,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Maximise ``value_and_gradient`` from ``x0`` with L-BFGS-B on ``z = x * sqrt(curvature)``;
+    returns ``alpha`` and the clipped ``log beta``. Any way of evaluating the objective
+    (one pass, or a map-reduce over partitions) gives the same iterates."""
+    scale = np.sqrt(curvature)
 
     def negative_q(z: np.ndarray) -> tuple[float, np.ndarray]:
-        value, grad = glad_q_gradient(dataset, q, z / scale, params)
+        value, grad = value_and_gradient(z / scale)
         return -value, -grad / scale
 
     result = optimize.minimize(
@@ -198,7 +211,13 @@ class GLAD(Aggregator[GLADParams]):
         Output('log_likelihood_', 'dataset', (),
                'log-posterior objective at the end of EM'),
     )
-    tags = Tags(iterative=True)
+    tags = Tags(iterative=True, engines=("threads", "dask"))
+
+    def _fit_partitioned(self, dataset: Any) -> None:
+        """The same EM over the partitions of a cluster engine (map-reduced evaluations)."""
+        from crowdkit_classic._partitioned import fit_glad
+
+        fit_glad(self, dataset)
 
     def _fit(self, dataset: CrowdDataset) -> None:
         p = self.params
@@ -215,22 +234,34 @@ class GLAD(Aggregator[GLADParams]):
                 priors = class_priors(proba)
             alphas, log_betas = glad_m_step(dataset, proba.ravel()[cell], alphas, log_betas, p)
             proba, log_likelihood = glad_e_step(dataset, cell, alphas, log_betas, np.log(priors))
-            objective = log_likelihood + gaussian_log_prior(
-                alphas, p.alpha_prior_mean, p.alpha_prior_var)[0] + gaussian_log_prior(
-                log_betas, p.log_beta_prior_mean, p.log_beta_prior_var)[0]
+            objective = glad_objective(log_likelihood, alphas, log_betas, p)
             self._report(iteration, objective)
             if has_converged(previous, objective, p.tol):
                 self.converged_ = True
                 break
             previous = objective
+        self.proba_ = proba
+        self._finish(dataset, alphas, log_betas, priors, log_likelihood)
+
+    def _finish(self, dataset: Any, alphas: np.ndarray, log_betas: np.ndarray,
+                priors: np.ndarray, log_likelihood: float) -> None:
+        """The fitted attributes (but ``proba_``) and the convergence warning."""
+        p = self.params
         if not self.converged_:
             self.warnings_.append(
                 f"GLAD did not converge in {p.max_iter} iterations (tol={p.tol}); "
                 "raise max_iter or tol")
-        self.proba_ = proba
         self.worker_ids_ = dataset.worker_ids
         self.alphas_ = alphas
         self.betas_ = np.exp(log_betas)
         self.priors_ = priors
         self.log_likelihood_ = log_likelihood
+
+
+def glad_objective(log_likelihood: float, alphas: np.ndarray, log_betas: np.ndarray,
+                   p: GLADParams) -> float:
+    """The log-posterior EM reports: marginal log-likelihood plus the Gaussian log priors."""
+    return log_likelihood + gaussian_log_prior(
+        alphas, p.alpha_prior_mean, p.alpha_prior_var)[0] + gaussian_log_prior(
+        log_betas, p.log_beta_prior_mean, p.log_beta_prior_var)[0]
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from crowdkit_core.aggregator import Aggregator, labels_from_proba
 from crowdkit_core.dataset import CrowdDataset
-from crowdkit_core.estimator import Output
+from crowdkit_core.estimator import Output, Tags
 from crowdkit_core.params import StrategyParams
 
 
@@ -27,6 +29,13 @@ class MajorityVote(Aggregator[MVParams]):
         Output('vote_share_', 'dataset', ('n_tasks', 'K'),
                "share of each task's answers given to each class", saved=False),
     )
+
+    tags = Tags(engines=("threads", "dask"))
+
+    def _fit_partitioned(self, dataset: Any) -> None:
+        from crowdkit_classic._partitioned import fit_majority_vote
+
+        fit_majority_vote(self, dataset)
 
     def _fit(self, dataset: CrowdDataset) -> None:
         counts = dataset.vote_counts

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from crowdkit_core.aggregator import Aggregator
 from crowdkit_core.dataset import CrowdDataset
+from crowdkit_core.estimator import Tags
 from crowdkit_core.params import StrategyParams
 
 
@@ -14,6 +17,13 @@ class NaiveSoft(Aggregator[NaiveSoftParams]):
     """Soft label = normalised vote counts; ``labels_`` is their argmax (ties per ``ties``)."""
 
     reference = "Lefort, Charlier, Joly, Salmon: peerannot, Computo (2024)"
+
+    tags = Tags(engines=("threads", "dask"))
+
+    def _fit_partitioned(self, dataset: Any) -> None:
+        from crowdkit_classic._partitioned import fit_naive_soft
+
+        fit_naive_soft(self, dataset)
 
     def _fit(self, dataset: CrowdDataset) -> None:
         counts = dataset.vote_counts

@@ -71,6 +71,10 @@ class OneCoinDS(ConfusionEM[OneCoinDSParams]):
         return export_confusion_workers(self.name, self.params, dataset, self.state_,
                                         skill=self.skills_)
 
+    def _fit_partitioned(self, dataset: Any, init: ConfusionState | None = None) -> None:
+        super()._fit_partitioned(dataset, init)
+        self.skills_ = self.state_.confusion[:, 0, 0].copy()
+
 
 def one_coin_m_step(stats: ConfusionStats, smoothing: float) -> ConfusionState:
     """Priors and one-coin confusion matrices from the expected confusion counts."""

@@ -46,10 +46,23 @@ class WDS(Aggregator[WDSParams]):
                "each worker's DS confusion matrix [worker, true class, answered label]",
                saved=False, role='confusion'),
     )
-    tags = Tags(iterative=True, warm_start=True)
+    tags = Tags(iterative=True, warm_start=True, engines=("threads", "dask"))
+
+    def _fit_partitioned(self, dataset: Any, init: Any = None) -> None:
+        """The partitioned DS fit, then the weighted votes partition by partition."""
+        from crowdkit_classic._partitioned import weighted_partition
+
+        self._fit_ds(dataset, init)
+        self.partition_proba_ = dataset.engine.map_resident(
+            weighted_partition, dataset.parts, self.weights_)
 
     def _fit(self, dataset: CrowdDataset, init: Any = None) -> None:
         """DS (warm-started from ``init``: a ``state_`` or a WDS workers file), then the votes."""
+        self._fit_ds(dataset, init)
+        self.proba_ = normalize_rows(weighted_votes(dataset, self.weights_))
+
+    def _fit_ds(self, dataset: Any, init: Any = None) -> None:
+        """Fit DS (on any engine) and take the diagonals of its confusion matrices."""
         from crowdkit_core.worker_file import WorkerInit, label_names_of
 
         if isinstance(init, WorkerInit):
@@ -64,7 +77,6 @@ class WDS(Aggregator[WDSParams]):
         self.confusion_matrices_ = self.ds_.confusion_matrices_
         self.weights_ = self.confusion_matrices_[:, diagonal, diagonal]
         self.worker_ids_ = dataset.worker_ids
-        self.proba_ = normalize_rows(weighted_votes(dataset, self.weights_))
 
     def export_workers(self, dataset: CrowdDataset) -> WorkerTable:
         """The workers table of its DS fit, under the name WDS."""
