@@ -338,6 +338,15 @@ class ConfusionEM(Aggregator[CP], Generic[CP]):
         """
         raise NotImplementedError
 
+    def _scores(self, state: ConfusionState) -> LogScores:
+        """The E-step's log parameters for ``state`` (Bayesian models use expected logs)."""
+        return LogScores.of_state(state)
+
+    def _objective(self, log_likelihood: float, state: ConfusionState) -> float:
+        """The objective recorded and tested for convergence, from the E-step's
+        ``sum_i log Z_i`` (the log-likelihood; a variational model subtracts its KL terms)."""
+        return log_likelihood
+
     def _fit(self, dataset: CrowdDataset, init: ConfusionState | None = None) -> None:
         """EM from vote shares, or from the state ``init`` (a warm start)."""
         p = self.params
@@ -358,11 +367,12 @@ class ConfusionEM(Aggregator[CP], Generic[CP]):
         for iteration in range(1, p.max_iter + 1):
             if iteration > 1:
                 state = self._m_step(stats, given)
-            scores = LogScores.of_state(state)
+            scores = self._scores(state)
             parts, stats = engine.map_reduce(
                 lambda item: confusion_block(*item, scores, single), list(zip(blocks, parts)))
             stats = stats.weighted(scores.prior_ratio)
-            log_likelihood = scores.log_likelihood(dataset, stats.log_total)
+            log_likelihood = self._objective(
+                scores.log_likelihood(dataset, stats.log_total), state)
             self._report(iteration, log_likelihood)
             if has_converged(previous, log_likelihood, p.tol):
                 self.converged_ = True

@@ -47,6 +47,8 @@ STRATEGIES: tuple[StrategyInfo, ...] = (
                  ("karger_oh_shah",)),
     StrategyInfo("M-MSR", _ + "mmsr:MMSR", "Matrix mean-subsequence-reduced worker reliability (M-MSR).",
                  ("MMSR", "matrix_mean_subsequence_reduced")),
+    StrategyInfo("IBCC", _ + "ibcc:IBCC", "Bayesian DS: Dirichlet priors on confusion rows and classes, variational Bayes.",
+                 ("ibcc", "bayesian_classifier_combination")),
 )
 
 _I = _ + "identification."
