@@ -100,7 +100,7 @@ class IBCC(ConfusionEM[IBCCParams]):  # type: ignore[type-var]
     """
 
     reference = (
-        "Kim & Ghahramani, Bayesian classifier combination, AISTATS 2012 (JMLR W&CP 22:619-627)"
+        "Kim & Ghahramani, Bayesian classifier combination, AISTATS 2012 (JMLR W&CP 22)"
     )
     outputs = (
         Output("confusion_matrices_", "worker", ("n_workers", "K", "K"),
