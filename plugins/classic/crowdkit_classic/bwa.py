@@ -69,11 +69,16 @@ class BWAStats(Statistics):
     z_squares: np.ndarray
 
 
-def bwa_stats(block: TaskBlock, scores: np.ndarray) -> BWAStats:
-    """A block's statistics under its (rows, K) class scores."""
-    both = np.concatenate([scores, scores * scores], axis=1)
-    return BWAStats(transpose_matmul(block.matrix, both), column_sums(scores),
-                    column_sums(both[:, scores.shape[1]:]))
+def bwa_stats(block: TaskBlock, both: np.ndarray) -> BWAStats:
+    """A block's statistics from its (rows, 2K) ``[z | z**2]`` (C-contiguous)."""
+    k = both.shape[1] // 2
+    sums = column_sums(both)
+    return BWAStats(transpose_matmul(block.matrix, both), sums[:k], sums[k:])
+
+
+def with_squares(scores: np.ndarray) -> np.ndarray:
+    """(rows, 2K) ``[z | z**2]`` of (rows, K) scores."""
+    return np.concatenate([scores, scores * scores], axis=1)
 
 
 def bwa_block(block: TaskBlock, out: np.ndarray, weights: np.ndarray, offset: np.ndarray,
@@ -82,15 +87,17 @@ def bwa_block(block: TaskBlock, out: np.ndarray, weights: np.ndarray, offset: np
 
     ``weights`` (n_workers*K, 2K) is ``[V1 | V2]``: row ``w*K + l`` holds worker w's
     precisions on column ``l`` of V1 only and on every column of V2; ``offset`` is
-    ``lam * mu``. ``out`` is a (rows, 2K) scratch array.
+    ``lam * mu``. ``out`` (rows, 2K) receives ``[z | z**2]``; the scores returned are a view
+    of its left half.
     """
     k = offset.shape[0]
     product = matmul_into(block.matrix, weights, out)
-    scores = product[:, :k]
+    scores, squares = product[:, :k], product[:, k:]
+    squares += lam
     scores += offset
-    scores /= product[:, k:] + lam
-    scores = np.ascontiguousarray(scores)
-    return scores, bwa_stats(block, scores)
+    scores /= squares
+    np.multiply(scores, scores, out=squares)
+    return scores, bwa_stats(block, product)
 
 
 def squared_errors(stats: BWAStats, label_counts: np.ndarray) -> np.ndarray:
@@ -159,7 +166,7 @@ class BWA(Aggregator[BWAParams]):
         correction = 4.0 * (1.0 - 1.0 / k) if p.prior_correction else 1.0
         rates = np.maximum(p.a_v * correction * spread, COUNT_FLOOR)
         stats = engine.map_reduce(
-            lambda b: (None, bwa_stats(b, scores[b.rows])), blocks)[1]
+            lambda b: (None, bwa_stats(b, with_squares(scores[b.rows]))), blocks)[1]
         buffer = np.empty((dataset.n_tasks, 2 * k))
         parts = [scores[b.rows] for b in blocks]
         previous = -np.inf
@@ -177,7 +184,7 @@ class BWA(Aggregator[BWAParams]):
                 self.converged_ = True
                 break
             previous = objective
-        scores = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        scores = np.ascontiguousarray(np.concatenate(parts) if len(parts) > 1 else parts[0])
         self.scores_ = scores
         self.proba_ = scores / np.maximum(scores.sum(axis=1, keepdims=True), COUNT_FLOOR)
         self.precision_ = precision
