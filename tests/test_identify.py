@@ -72,7 +72,7 @@ def test_the_table_fits_80_columns_and_lists_top_n(cli, shared_data, tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["-s", "spam_score[on=MV]"], "MV has no per-worker confusion matrices; use a strategy that has them (DS"),
-    (["-s", "reliability[on=DS]"], "DS has no per-worker skills; use a strategy that has them (GLAD"),
+    (["-s", "reliability[on=DS]"], "DS has no per-worker skills; use a strategy that has them (BWA, GLAD"),
     (["-s", "spam_score", "-p", "matrix_file=missing.npy"], "missing.npy: matrix file not found"),
     (["-s", "MV"], "MV is an aggregation strategy, not an identification one; run it with `crowd aggregate`"),
     (["-s", "entropy[on=spam_score]"], "spam_score is an identification strategy, not an aggregation one"),

@@ -17,6 +17,7 @@ block order, then a pure M-step from the sums to the next :class:`ConfusionState
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -350,6 +351,15 @@ class ConfusionEM(Aggregator[CP], Generic[CP]):
 
         fit_confusion(self, dataset, init)
 
+    def _scores(self, state: ConfusionState) -> LogScores:
+        """The E-step's log parameters for ``state`` (Bayesian models use expected logs)."""
+        return LogScores.of_state(state)
+
+    def _objective(self, log_likelihood: float, state: ConfusionState) -> float:
+        """The objective recorded and tested for convergence, from the E-step's
+        ``sum_i log Z_i`` (the log-likelihood; a variational model subtracts its KL terms)."""
+        return log_likelihood
+
     def _fit(self, dataset: CrowdDataset, init: "ConfusionState | WorkerInit | None" = None) -> None:
         """EM from vote shares, from the state ``init`` (a warm start), or from the workers
         of a :class:`~crowdkit_core.worker_file.WorkerInit` (see :mod:`crowdkit_classic._warm`)."""
@@ -385,11 +395,12 @@ class ConfusionEM(Aggregator[CP], Generic[CP]):
         for iteration in range(1, p.max_iter + 1):
             if iteration > 1:
                 state = self._m_step(stats if extra is None else stats + extra, given)
-            scores = LogScores.of_state(state)
+            scores = self._scores(state)
             parts, stats = engine.map_reduce(
                 lambda item: confusion_block(*item, scores, single), list(zip(blocks, parts)))
             stats = stats.weighted(scores.prior_ratio)
-            log_likelihood = scores.log_likelihood(dataset, stats.log_total)
+            log_likelihood = self._objective(
+                scores.log_likelihood(dataset, stats.log_total), state)
             self._report(iteration, log_likelihood)
             if has_converged(previous, log_likelihood, p.tol):
                 self.converged_ = True
@@ -398,7 +409,7 @@ class ConfusionEM(Aggregator[CP], Generic[CP]):
         shares = joined_rows(parts, shares)
         self.proba_ = np.multiply(shares, scores.prior_ratio, out=shares)
         final = stats if extra is None else stats + extra
-        self.state_ = ConfusionState(state.priors, state.confusion, final.confusion_counts().copy())
+        self.state_ = dataclasses.replace(state, counts=final.confusion_counts().copy())
         self.priors_ = state.priors
         self.confusion_matrices_ = state.confusion
         self.log_likelihood_ = log_likelihood

@@ -235,7 +235,7 @@ def partial_fit(model: Any, data: Any, revisit: float = 1.0) -> None:
     for iteration in range(1, p.max_iter + 1):
         if iteration > 1:
             state = model._m_step(rest + stats, given)
-        scores = LogScores.of_state(state)
+        scores = model._scores(state)
         shares, log_total = block_e_step(block, scores, out)
         stats = block_stats(block, shares, log_total).weighted(scores.prior_ratio)
         answered = column_counts > 0

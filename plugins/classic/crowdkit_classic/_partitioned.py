@@ -74,10 +74,11 @@ def fit_confusion(model: Any, data: PartitionedDataset, init: ConfusionState | N
     for iteration in range(1, p.max_iter + 1):
         if iteration > 1:
             state = model._m_step(stats, given)
-        scores = LogScores.of_state(state)
+        scores = model._scores(state)
         shares, stats = engine.map_reduce(_e_step_part, list(zip(data.parts, shares)), scores)
         stats = stats.weighted(scores.prior_ratio)
-        log_likelihood = scores.log_likelihood(data, stats.log_total)  # type: ignore[arg-type]
+        log_likelihood = model._objective(
+            scores.log_likelihood(data, stats.log_total), state)  # type: ignore[arg-type]
         model._report(iteration, log_likelihood)
         if has_converged(previous, log_likelihood, p.tol):
             model.converged_ = True

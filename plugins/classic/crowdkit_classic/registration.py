@@ -49,6 +49,10 @@ STRATEGIES: tuple[StrategyInfo, ...] = (
                  ("MMSR", "matrix_mean_subsequence_reduced")),
     StrategyInfo("auto", _ + "auto:Auto", "Chooses among candidate strategies by held-out likelihood (no gold).",
                  ("auto_select",)),
+    StrategyInfo("IBCC", _ + "ibcc:IBCC", "Bayesian DS: Dirichlet priors on confusion rows and classes, variational Bayes.",
+                 ("ibcc", "bayesian_classifier_combination")),
+    StrategyInfo("BWA", _ + "bwa:BWA", "Bayesian weighted average: per-class worker precisions with Gamma priors.",
+                 ("bwa", "bayesian_weighted_average")),
 )
 
 _I = _ + "identification."

@@ -239,7 +239,7 @@ def test_reliability_reads_the_declared_skill(load_shared, on, output):
 
 def test_reliability_refuses_a_strategy_without_skills():
     with pytest.raises(SpecError, match=r"reliability\[on=DS\]: DS has no per-worker skills; "
-                                        r"use a strategy that has them \(GLAD"):
+                                        r"use a strategy that has them \(BWA, GLAD"):
         Reliability(on="DS").fit(from_json(TOY, 2))
 
 
