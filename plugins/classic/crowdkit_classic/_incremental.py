@@ -33,7 +33,7 @@ from crowdkit_core.dataset import CrowdDataset, as_dataset
 from crowdkit_core.errors import DatasetError
 from crowdkit_core.worker_file import label_names_of
 
-from crowdkit_classic._confusion import ConfusionState, ConfusionStats, LogScores, block_e_step, block_stats
+from crowdkit_classic._confusion import ConfusionState, ConfusionStats, block_e_step, block_stats
 from crowdkit_classic._em import has_converged
 
 
