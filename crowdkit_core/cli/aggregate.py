@@ -29,6 +29,8 @@ def aggregate(
     seed: Annotated[Optional[int], typer.Option("--seed", help="Seed for every random choice (overrides the spec's seed).")] = None,
     duplicates: DuplicatesOpt = "keep",
     task_data: Annotated[Optional[list[str]], typer.Option("--task-data", help="NAME=FILE: a per-task input of the strategy (e.g. PlantNet's authors=authors.json); repeatable.")] = None,
+    gold: Annotated[Optional[str], typer.Option("--gold", help="Known labels (task,label CSV/TSV or {task: label} JSON, original ids and label names, as truth.csv) given to the strategy for fitting; never scored.")] = None,
+    holdout_gold: Annotated[Optional[float], typer.Option("--holdout-gold", help="Split the gold labels (--gold, else the dataset's truth) per class: this fraction is held out for scoring, the rest given to the strategy (seeded by --seed, default 0).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the provenance record as JSON instead of a summary table.")] = False,
 ) -> None:
     """Aggregate crowd answers into labels with a strategy."""
@@ -46,7 +48,7 @@ def aggregate(
         result = run_aggregation(
             dataset, spec, remove=path_remove, on_iteration=on_iteration, answers_file=answers_file,
             metadata_path=metadata_path, duplicates=duplicates,
-            task_data=_named_files(task_data or []),
+            task_data=_named_files(task_data or []), gold=gold, holdout_gold=holdout_gold,
         )
     record = write_result(result, fmt=fmt, hard=hard, output_dir=output_dir, source=dataset)
     for message in result.warnings:
@@ -106,8 +108,15 @@ def _print_summary(result: Any, record: dict[str, Any]) -> None:
     table.add_row("tasks / workers / answers", f"{data.n_tasks} / {data.n_workers} / {data.n_answers} (K={data.n_classes})")
     table.add_row("iterations", f"{record['n_iter']} ({'converged' if record['converged'] else 'not converged'})")
     table.add_row("fit time", f"{record['fit_seconds']:.3f} s")
+    fitted = result.fit_gold_tasks
     if result.gold_accuracy is not None:
         labelled = round(result.gold_coverage * result.gold_tasks)
-        table.add_row("accuracy on gold", f"{result.gold_accuracy:.4f} (on {labelled} of {result.gold_tasks} gold tasks labelled)")
+        table.add_row("accuracy on non-gold tasks" if fitted else "accuracy on gold",
+                      f"{result.gold_accuracy:.4f} (on {labelled} of {result.gold_tasks} "
+                      f"{'held-out ' if fitted else ''}gold tasks labelled)")
+    if fitted:
+        table.add_row("accuracy on fitting gold",
+                      f"{result.fit_gold_accuracy:.4f} (on the {fitted} gold tasks given to the "
+                      "strategy; not a score)")
     table.add_row("labels", escape(record["output"]))
     stdout.print(table)

@@ -28,10 +28,12 @@ from crowdkit_core.blocks import TaskBlock, matmul_into, task_blocks, transpose_
 from crowdkit_core.dataset import CrowdDataset
 from crowdkit_core.engine import Statistics, get_engine
 from crowdkit_core.estimator import Output, Tags
+from crowdkit_core.gold import gold_rows
 
 from crowdkit_classic._em import (
     EMParams, InitName, has_converged, initial_posteriors,
 )
+from crowdkit_classic._gold import clamped
 
 #: Floor on every count before normalising (crowd-kit's ``_EPS``): keeps ``log`` finite when
 #: ``smoothing=0`` and a worker never gave some label.
@@ -260,6 +262,27 @@ def confusion_block(
     return shares, block_stats(block, shares, log_total)
 
 
+def gold_confusion_block(
+    block: TaskBlock, out: np.ndarray, scores: LogScores, single: bool, gold: np.ndarray,
+) -> tuple[np.ndarray, ConfusionStats]:
+    """:func:`confusion_block` with the block's known tasks clamped to their gold class.
+
+    A known task's share becomes ``1 / w_g`` at its class ``g`` (its posterior, the share
+    times the prior ratio ``w``, is then one-hot) and its ``log Z`` becomes the complete-data
+    ``R_g + log w_g``, from the exact log ratios of those few rows.
+    """
+    shares, log_total = block_e_step(block, scores, out, single)
+    rows, classes = gold_rows(gold, block.start, block.stop)
+    if rows.size:
+        exact = np.asarray(block.matrix[rows] @ scores.relative)
+        _, log_z = exact_shares(exact, scores.log_prior_ratio)
+        joint = exact[np.arange(rows.size), classes] + scores.log_prior_ratio[classes]
+        log_total += float((joint - log_z).sum())
+        shares[rows] = 0.0
+        shares[rows, classes] = 1.0 / scores.prior_ratio[classes]
+    return shares, block_stats(block, shares, log_total)
+
+
 def joined_rows(parts: list[np.ndarray], buffer: np.ndarray) -> np.ndarray:
     """The (n_tasks, K) array of the blocks' outputs: ``buffer`` itself when they were
     written into its rows (local engines), else their concatenation."""
@@ -329,7 +352,7 @@ class ConfusionEM(Aggregator[CP], Generic[CP]):
         Output("state_", "dataset", (), "model state (priors, confusion matrices) to warm-start "
                                         "a later fit: fit(data, init=state_)", saved=False),
     )
-    tags = Tags(iterative=True, warm_start=True, engines=("threads",))
+    tags = Tags(iterative=True, warm_start=True, uses_gold=True, engines=("threads",))
 
     def _m_step(self, stats: ConfusionStats, given: np.ndarray) -> ConfusionState:
         """The next state from the summed statistics of all tasks.
@@ -338,15 +361,17 @@ class ConfusionEM(Aggregator[CP], Generic[CP]):
         """
         raise NotImplementedError
 
-    def _fit(self, dataset: CrowdDataset, init: ConfusionState | None = None) -> None:
-        """EM from vote shares, or from the state ``init`` (a warm start)."""
+    def _fit(self, dataset: CrowdDataset, init: ConfusionState | None = None,
+             gold: np.ndarray | None = None) -> None:
+        """EM from vote shares, or from the state ``init`` (a warm start); tasks with a
+        ``gold`` class keep it (:func:`gold_confusion_block`), from the first M-step on."""
         p = self.params
         engine = get_engine(n_jobs=p.n_jobs)
         blocks = task_blocks(dataset)  # builds the answer matrix: vote counts then come from it
         single = len(blocks) == 1
         given = labels_given(dataset)
         if init is None:
-            shares = initial_posteriors(dataset, p.init)
+            shares = clamped(initial_posteriors(dataset, p.init), gold)
             stats = engine.map_reduce(lambda b: (None, block_stats(b, shares[b.rows])), blocks)[1]
             state = self._m_step(stats, given)
         else:
@@ -359,8 +384,13 @@ class ConfusionEM(Aggregator[CP], Generic[CP]):
             if iteration > 1:
                 state = self._m_step(stats, given)
             scores = LogScores.of_state(state)
-            parts, stats = engine.map_reduce(
-                lambda item: confusion_block(*item, scores, single), list(zip(blocks, parts)))
+            if gold is None:
+                parts, stats = engine.map_reduce(
+                    lambda item: confusion_block(*item, scores, single), list(zip(blocks, parts)))
+            else:
+                parts, stats = engine.map_reduce(
+                    lambda item: gold_confusion_block(*item, scores, single, gold),
+                    list(zip(blocks, parts)))
             stats = stats.weighted(scores.prior_ratio)
             log_likelihood = scores.log_likelihood(dataset, stats.log_total)
             self._report(iteration, log_likelihood)

@@ -23,6 +23,7 @@ from crowdkit_core.estimator import Output, Tags
 from crowdkit_classic._em import (
     EMParams, has_converged, initial_posteriors, one_coin_posteriors, task_label_index,
 )
+from crowdkit_classic._gold import clamp_rows, clamped
 
 #: |log beta| is clipped here: keeps beta and alpha * beta finite whatever the optimiser tries.
 LOG_BETA_BOUND = 15.0
@@ -198,16 +199,18 @@ class GLAD(Aggregator[GLADParams]):
         Output('log_likelihood_', 'dataset', (),
                'log-posterior objective at the end of EM'),
     )
-    tags = Tags(iterative=True)
+    tags = Tags(iterative=True, uses_gold=True)
 
-    def _fit(self, dataset: CrowdDataset) -> None:
+    def _fit(self, dataset: CrowdDataset, gold: np.ndarray | None = None) -> None:
+        """EM; tasks with a ``gold`` class keep it (one-hot posteriors after every E-step,
+        complete-data log-likelihood in the objective)."""
         p = self.params
         k = dataset.n_classes
         cell = task_label_index(dataset)
         alphas = np.full(dataset.n_workers, p.alpha_prior_mean, dtype=np.float64)
         log_betas = np.full(dataset.n_tasks, p.log_beta_prior_mean, dtype=np.float64)
         priors = np.full(k, 1.0 / k)
-        proba = initial_posteriors(dataset, p.init)
+        proba = clamped(initial_posteriors(dataset, p.init), gold)
         self.converged_ = False
         previous = -np.inf
         for iteration in range(1, p.max_iter + 1):
@@ -215,6 +218,7 @@ class GLAD(Aggregator[GLADParams]):
                 priors = class_priors(proba)
             alphas, log_betas = glad_m_step(dataset, proba.ravel()[cell], alphas, log_betas, p)
             proba, log_likelihood = glad_e_step(dataset, cell, alphas, log_betas, np.log(priors))
+            log_likelihood += clamp_rows(proba, gold)
             objective = log_likelihood + gaussian_log_prior(
                 alphas, p.alpha_prior_mean, p.alpha_prior_var)[0] + gaussian_log_prior(
                 log_betas, p.log_beta_prior_mean, p.log_beta_prior_var)[0]

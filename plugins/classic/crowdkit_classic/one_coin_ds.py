@@ -52,8 +52,9 @@ class OneCoinDS(ConfusionEM[OneCoinDSParams]):
     def _m_step(self, stats: ConfusionStats, given: np.ndarray) -> ConfusionState:
         return one_coin_m_step(stats, self.params.smoothing)
 
-    def _fit(self, dataset: CrowdDataset, init: ConfusionState | None = None) -> None:
-        super()._fit(dataset, init)
+    def _fit(self, dataset: CrowdDataset, init: ConfusionState | None = None,
+             gold: np.ndarray | None = None) -> None:
+        super()._fit(dataset, init, gold)
         self.skills_ = self.state_.confusion[:, 0, 0].copy()  # the diagonal holds p_w
 
 

@@ -16,6 +16,7 @@ from crowdkit_core.estimator import Output, Tags
 
 from crowdkit_classic._confusion import ConfusionParams
 from crowdkit_classic._em import task_label_index
+from crowdkit_classic._gold import clamped
 from crowdkit_classic.dawid_skene import DawidSkene
 
 
@@ -41,18 +42,19 @@ class WDS(Aggregator[WDSParams]):
                "each worker's DS confusion matrix [worker, true class, answered label]",
                saved=False, role='confusion'),
     )
-    tags = Tags(iterative=True)
+    tags = Tags(iterative=True, uses_gold=True)
 
-    def _fit(self, dataset: CrowdDataset) -> None:
+    def _fit(self, dataset: CrowdDataset, gold: np.ndarray | None = None) -> None:
+        """DS (given the ``gold`` labels), then the weighted vote; gold tasks keep their class."""
         self.ds_ = DawidSkene(**self.params.model_dump())
-        self.ds_.fit(dataset, on_iteration=self._report)
+        self.ds_.fit(dataset, gold=gold, on_iteration=self._report)
         self.converged_ = self.ds_.converged_
         self.warnings_ += [w.replace("DS:", "WDS (its DS fit):", 1) for w in self.ds_.warnings_]
         diagonal = np.arange(dataset.n_classes)
         self.confusion_matrices_ = self.ds_.confusion_matrices_
         self.weights_ = self.confusion_matrices_[:, diagonal, diagonal]
         self.worker_ids_ = dataset.worker_ids
-        self.proba_ = normalize_rows(weighted_votes(dataset, self.weights_))
+        self.proba_ = clamped(normalize_rows(weighted_votes(dataset, self.weights_)), gold)
 
 
 def weighted_votes(dataset: CrowdDataset, weights: np.ndarray) -> np.ndarray:
