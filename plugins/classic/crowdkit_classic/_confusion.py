@@ -262,19 +262,34 @@ def confusion_block(
     return shares, block_stats(block, shares, log_total)
 
 
+@dataclass(frozen=True)
+class GoldRows:
+    """The known tasks of one block: their rows (relative to the block), gold classes and
+    rows of the answer matrix, cut once per fit (not per iteration)."""
+
+    rows: np.ndarray
+    classes: np.ndarray
+    matrix: object  # scipy.sparse.csr_matrix of the known rows
+
+    @classmethod
+    def of(cls, block: TaskBlock, gold: np.ndarray) -> "GoldRows":
+        rows, classes = gold_rows(gold, block.start, block.stop)
+        return cls(rows, classes, block.matrix[rows])
+
+
 def gold_confusion_block(
-    block: TaskBlock, out: np.ndarray, scores: LogScores, single: bool, gold: np.ndarray,
+    block: TaskBlock, out: np.ndarray, known: GoldRows, scores: LogScores, single: bool,
 ) -> tuple[np.ndarray, ConfusionStats]:
-    """:func:`confusion_block` with the block's known tasks clamped to their gold class.
+    """:func:`confusion_block` with the block's ``known`` tasks clamped to their gold class.
 
     A known task's share becomes ``1 / w_g`` at its class ``g`` (its posterior, the share
     times the prior ratio ``w``, is then one-hot) and its ``log Z`` becomes the complete-data
     ``R_g + log w_g``, from the exact log ratios of those few rows.
     """
     shares, log_total = block_e_step(block, scores, out, single)
-    rows, classes = gold_rows(gold, block.start, block.stop)
+    rows, classes = known.rows, known.classes
     if rows.size:
-        exact = np.asarray(block.matrix[rows] @ scores.relative)
+        exact = np.asarray(known.matrix @ scores.relative)
         _, log_z = exact_shares(exact, scores.log_prior_ratio)
         joint = exact[np.arange(rows.size), classes] + scores.log_prior_ratio[classes]
         log_total += float((joint - log_z).sum())
@@ -378,6 +393,7 @@ class ConfusionEM(Aggregator[CP], Generic[CP]):
             init.check_fits(dataset.n_workers, dataset.n_classes)
             shares, state = np.empty((dataset.n_tasks, dataset.n_classes)), init
         parts = [shares[block.rows] for block in blocks]
+        known = [] if gold is None else [GoldRows.of(block, gold) for block in blocks]
         previous = -np.inf
         self.converged_ = False
         for iteration in range(1, p.max_iter + 1):
@@ -389,8 +405,8 @@ class ConfusionEM(Aggregator[CP], Generic[CP]):
                     lambda item: confusion_block(*item, scores, single), list(zip(blocks, parts)))
             else:
                 parts, stats = engine.map_reduce(
-                    lambda item: gold_confusion_block(*item, scores, single, gold),
-                    list(zip(blocks, parts)))
+                    lambda item: gold_confusion_block(*item, scores, single),
+                    list(zip(blocks, parts, known)))
             stats = stats.weighted(scores.prior_ratio)
             log_likelihood = scores.log_likelihood(dataset, stats.log_total)
             self._report(iteration, log_likelihood)

@@ -38,3 +38,15 @@ def clamped(proba: np.ndarray, gold: np.ndarray | None) -> np.ndarray:
     proba = np.array(proba, dtype=np.float64)
     clamp_rows(proba, gold)
     return proba
+
+
+def gold_start(dataset, gold: np.ndarray | None, start: np.ndarray) -> np.ndarray:
+    """The starting posteriors of an EM run: ``start`` (vote shares) without gold; with gold,
+    GoldMV's posteriors (votes weighted by each worker's accuracy on the gold tasks, gold
+    tasks one-hot), so that EM starts where the known labels point and not from a plain
+    vote that gold contradicts (e.g. adversaries in the majority)."""
+    if gold is None:
+        return start
+    from crowdkit_classic.gold_mv import GoldMV
+
+    return np.array(GoldMV().fit(dataset, gold=gold).proba_)
