@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 import numpy as np
 
 from crowdkit_core.errors import CrowdkitError, StrategyFailed
+from crowdkit_core.gold import plan_gold
 
 if TYPE_CHECKING:
     from crowdkit_core.dataset import CrowdDataset
+    from crowdkit_core.gold import GoldPlan
     from crowdkit_core.plugins import PluginRegistry
     from crowdkit_core.spec import ResolvedSpec
 
@@ -43,6 +45,10 @@ class AggregationResult:
     gold_accuracy: float | None = None
     gold_coverage: float | None = None
     gold_tasks: int = 0
+    #: Gold labels given to the strategy for fitting (never scored), and their accuracy.
+    fit_gold_tasks: int = 0
+    fit_gold_accuracy: float | None = None
+    gold_plan: "GoldPlan | None" = None
     warnings: list[str] = field(default_factory=list)
     provenance: dict[str, Any] = field(default_factory=dict)
 
@@ -83,6 +89,8 @@ def aggregate(
     task_data: Mapping[str, Any] | None = None,
     init_from: "str | os.PathLike[str] | None" = None,
     init_mode: str = "assign",
+    gold: Any = None,
+    holdout_gold: float | None = None,
 ) -> AggregationResult:
     """Run ``strategy`` (a spec such as ``"DS[tol=1e-5]"``) on ``dataset`` and return the result.
 
@@ -96,6 +104,11 @@ def aggregate(
     ``init_from`` is a workers file of an earlier fit of the same strategy (a warm start,
     ``init_mode`` ``assign``, ``addition`` or ``prior``: see docs/warm-start.md); it is
     fingerprinted too.
+    ``gold`` (a gold file, array or ``{task: label}`` mapping) is given to a strategy tagged
+    ``uses_gold``; ``holdout_gold`` splits the gold (``gold``, else the dataset's own) into a
+    fitting and a scoring part, seeded by ``seed`` (:func:`crowdkit_core.gold.plan_gold`).
+    Accuracy is scored only on gold tasks the strategy did not see; a strategy that cannot
+    use gold is fitted without it, with a one-line warning.
     Bad input raises a :class:`~crowdkit_core.errors.CrowdkitError` naming the file and fix;
     an unexpected exception inside the strategy becomes
     :class:`~crowdkit_core.errors.StrategyFailed` (a bug report, not a user error).
@@ -117,6 +130,8 @@ def aggregate(
     inputs = _checked_task_data(spec, task_data or {})
     if init_from is not None:
         inputs["init"] = _worker_init(spec, init_from, init_mode)
+    plan = plan_gold(data, gold, holdout_gold, seed)
+    gold_warnings = _gold_inputs(spec, plan, keep, inputs)
     model = spec.build()
     _fit(model, spec, data if keep.all() else data.subset_tasks(keep), on_iteration, inputs)
 
@@ -125,14 +140,31 @@ def aggregate(
     proba = np.zeros((data.n_tasks, data.n_classes))
     proba[keep] = model.proba_
     result = AggregationResult(labels, proba, keep, model, spec, data,
-                               warnings=[*data.warnings, *getattr(model, "warnings_", [])])
-    _score_on_gold(result)
-    files = [*data.inputs, *([os.fspath(remove)] if remove else []),
+                               warnings=[*data.warnings, *gold_warnings,
+                                         *getattr(model, "warnings_", [])], gold_plan=plan)
+    _score_on_gold(result, plan)
+    files = [*data.inputs, *([plan.file] if plan.file else []), *([os.fspath(remove)] if remove else []),
              *([os.fspath(init_from)] if init_from is not None else []),
              *(os.fspath(v) for k, v in inputs.items()
                if k != "init" and isinstance(v, (str, os.PathLike)))]
     result.provenance = provenance_record(result, files, time.perf_counter() - start)
+    if plan.fit is not None or plan.holdout is not None:
+        result.provenance["fit_gold"] = {**plan.to_dict(), "accuracy": result.fit_gold_accuracy}
     return result
+
+
+def _gold_inputs(spec: "ResolvedSpec", plan: "GoldPlan", keep: np.ndarray,
+                 inputs: dict[str, Any]) -> list[str]:
+    """Put the fitting gold (of the kept tasks) into ``inputs`` if the strategy uses gold;
+    otherwise return the one-line warning that it does not."""
+    if plan.fit is None:
+        return []
+    if not spec.strategy_class.tags.uses_gold:
+        return [f"{spec.info.name} does not use gold labels (tag uses_gold is off): it was "
+                f"fitted without the {plan.n_fit} gold labels, which are still left out of "
+                "scoring (strategies that use gold show 'uses gold' in crowd list-strategies)"]
+    inputs["gold"] = plan.fit[keep]
+    return []
 
 
 def _checked_task_data(spec: "ResolvedSpec", task_data: Mapping[str, Any]) -> dict[str, Any]:
@@ -191,14 +223,20 @@ def _kept_tasks(data: "CrowdDataset", remove: "str | os.PathLike[str] | None") -
     return keep
 
 
-def _score_on_gold(result: AggregationResult) -> None:
-    """Set the gold accuracy, coverage and count over the kept tasks that have a gold label."""
-    gold = result.dataset.gold
+def _score_on_gold(result: AggregationResult, plan: "GoldPlan") -> None:
+    """Set the gold accuracy, coverage and count over the kept tasks that have a scoring
+    gold label (never one the strategy was given), and the accuracy on the fitting gold."""
+    from crowdkit_core.metrics import labelled_accuracy
+
+    if plan.fit is not None:
+        fitted = (plan.fit >= 0) & result.keep
+        result.fit_gold_tasks = int(fitted.sum())
+        if result.fit_gold_tasks:
+            result.fit_gold_accuracy = labelled_accuracy(result.labels, np.where(fitted, plan.fit, -1))[0]
+    gold = plan.score
     if gold is None:
         return
     known = (gold >= 0) & result.keep
     result.gold_tasks = int(known.sum())
     if result.gold_tasks:
-        from crowdkit_core.metrics import labelled_accuracy
-
         result.gold_accuracy, result.gold_coverage = labelled_accuracy(result.labels, np.where(known, gold, -1))

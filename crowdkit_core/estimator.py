@@ -224,8 +224,10 @@ class Estimator(ABC, Generic[P]):
             on_iteration: IterationCallback | None = None, **task_data: Any) -> E:
         """Learn from ``data`` (a CrowdDataset or anything :func:`as_dataset` accepts).
 
-        ``gold``: known labels (class index per task, -1 where unknown), for strategies tagged
-        ``uses_gold``; ``init``: the ``state_`` of an earlier fit, for strategies tagged
+        ``gold``: known labels (class index per task, -1 where unknown, or a ``{task id:
+        label}`` mapping), for strategies tagged ``uses_gold``: ``_fit`` receives a read-only
+        array, or None when no task is known (:func:`crowdkit_core.gold.as_gold`);
+        ``init``: the ``state_`` of an earlier fit, for strategies tagged
         ``warm_start``; other keywords: the per-task inputs declared in ``fit_inputs``.
         ``on_iteration(iteration, objective)`` is called after each iteration.
         """
@@ -235,6 +237,10 @@ class Estimator(ABC, Generic[P]):
         inputs = self._fit_arguments(gold, init, task_data)
         partitioned = is_partitioned(data)
         dataset = data if partitioned else as_dataset(data)
+        if "gold" in inputs and not partitioned:  # checked once: strategies get an array or None
+            from crowdkit_core.gold import as_gold
+
+            inputs["gold"] = as_gold(inputs["gold"], dataset)
         self._reset_fitted()
         self._on_iteration = on_iteration
         self.n_iter_ = 0

@@ -55,9 +55,13 @@ def update(batch: Any, state: str | os.PathLike[str], spec: "ResolvedSpec", *,
     if gold is not None:
         everything = everything.with_gold(gold)
     keep = np.ones(everything.n_tasks, dtype=bool)
+    from crowdkit_core.gold import plan_gold
+
+    plan = plan_gold(everything)  # no fitting gold: the carried truth is only scored
     result = AggregationResult(np.asarray(model.labels_), np.asarray(model.proba_), keep, model,
-                               spec, everything, warnings=[*data.warnings, *model.warnings_])
-    _score_on_gold(result)
+                               spec, everything, warnings=[*data.warnings, *model.warnings_],
+                               gold_plan=plan)
+    _score_on_gold(result, plan)
     result.provenance = provenance_record(result, files, time.perf_counter() - start)
     result.provenance["incremental"] = {"state": os.fspath(state), "new_state": fresh,
                                         "batch_answers": data.n_answers, "revisit": revisit,

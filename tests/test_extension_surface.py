@@ -191,10 +191,11 @@ def test_n_iter_is_accepted_for_max_iter():
 
 def test_fit_time_inputs_are_declared():
     from crowdkit_classic.dawid_skene import DawidSkene
+    from crowdkit_classic.majority_vote import MajorityVote
 
     data = simulate_dataset()
-    with pytest.raises(TypeError, match="does not use gold labels"):
-        DawidSkene().fit(data, gold=np.zeros(data.n_tasks, dtype=int))
+    with pytest.raises(TypeError, match="does not use gold labels"):  # DS does, since issue 13
+        MajorityVote().fit(data, gold=np.zeros(data.n_tasks, dtype=int))
     with pytest.raises(TypeError, match="unknown input 'authors'"):
         DawidSkene().fit(data, authors=[None] * data.n_tasks)
 

@@ -29,6 +29,8 @@ def aggregate(
     seed: Annotated[Optional[int], typer.Option("--seed", help="Seed for every random choice (overrides the spec's seed).")] = None,
     duplicates: DuplicatesOpt = "keep",
     task_data: Annotated[Optional[list[str]], typer.Option("--task-data", help="NAME=FILE: a per-task input of the strategy (e.g. PlantNet's authors=authors.json); repeatable.")] = None,
+    gold: Annotated[Optional[str], typer.Option("--gold", help="Known labels (task,label CSV/TSV or {task: label} JSON, original ids and label names, as truth.csv) given to the strategy for fitting; never scored.")] = None,
+    holdout_gold: Annotated[Optional[float], typer.Option("--holdout-gold", help="Split the gold labels (--gold, else the dataset's truth) per class: this fraction is held out for scoring, the rest given to the strategy (seeded by --seed, default 0).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the provenance record as JSON instead of a summary table.")] = False,
     init_from: Annotated[Optional[str], typer.Option("--init-from", help="Workers file (.workers.json) of an earlier run of the same strategy: warm-start from its workers (DS, OneCoinDS, WDS).")] = None,
     init_mode: Annotated[str, typer.Option("--init-mode", help="How --init-from is used: assign (saved matrices start EM), addition (saved counts added to the first M-step, crowd-kit's) or prior (saved counts added at every M-step).")] = "assign",
@@ -58,17 +60,21 @@ def aggregate(
     spec = resolve_strategy(strategy, overrides=param or (), seed=seed, registry=registry)
     max_iter = spec.params.max_iter if spec.strategy_class.tags.iterative else None  # type: ignore[attr-defined]
     if engine != "threads":
-        if init_from is not None or update is not None:
+        if init_from is not None or update is not None or gold is not None or holdout_gold is not None:
             from crowdkit_core.errors import CrowdkitError
 
-            raise CrowdkitError("--init-from and --update run on the local engine only; drop "
-                                "--engine or them")
+            raise CrowdkitError("--init-from, --update, --gold and --holdout-gold run on the local "
+                                "engine only; drop --engine or them")
         _on_engine(dataset, spec, engine, max_iter, as_json, hard=hard, fmt=fmt, output_dir=output_dir,
                    scheduler=scheduler, workers=workers, memory_limit=memory_limit,
                    partitions=partitions, by_file=by_file)
         return
     extra = None
     if update is not None:
+        if gold is not None or holdout_gold is not None:
+            from crowdkit_core.errors import CrowdkitError
+
+            raise CrowdkitError("--gold and --holdout-gold cannot be combined with --update")
         from pathlib import Path
 
         from crowdkit_core.incremental import update as run_update
@@ -85,6 +91,7 @@ def aggregate(
                 dataset, spec, remove=path_remove, on_iteration=on_iteration, answers_file=answers_file,
                 metadata_path=metadata_path, duplicates=duplicates,
                 task_data=_named_files(task_data or []), init_from=init_from, init_mode=init_mode,
+                gold=gold, holdout_gold=holdout_gold,
             )
     record = write_result(result, fmt=fmt, hard=hard, output_dir=output_dir, source=dataset,
                           extra_files=extra)
@@ -192,9 +199,16 @@ def _print_summary(result: Any, record: dict[str, Any]) -> None:
     table.add_row("fit time", f"{record['fit_seconds']:.3f} s")
     for what, value in record.get("summary", {}).items():
         table.add_row(escape(what), escape(value))
+    fitted = result.fit_gold_tasks
     if result.gold_accuracy is not None:
         labelled = round(result.gold_coverage * result.gold_tasks)
-        table.add_row("accuracy on gold", f"{result.gold_accuracy:.4f} (on {labelled} of {result.gold_tasks} gold tasks labelled)")
+        table.add_row("accuracy on non-gold tasks" if fitted else "accuracy on gold",
+                      f"{result.gold_accuracy:.4f} (on {labelled} of {result.gold_tasks} "
+                      f"{'held-out ' if fitted else ''}gold tasks labelled)")
+    if fitted:
+        table.add_row("accuracy on fitting gold",
+                      f"{result.fit_gold_accuracy:.4f} (on the {fitted} gold tasks given to the "
+                      "strategy; not a score)")
     table.add_row("labels", escape(record["output"]))
     if "workers" in record:
         table.add_row("workers file", escape(record["workers"]))

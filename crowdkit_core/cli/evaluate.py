@@ -25,6 +25,7 @@ def evaluate(
     strategy: Annotated[Optional[list[str]], typer.Option("--strategy", "-s", help="Strategy spec to run, e.g. 'DS\\[max_iter=50]' (repeatable).")] = None,
     strategies: Annotated[Optional[str], typer.Option("--strategies", help="'all' (every registered aggregator, default parameters) or comma-separated specs; default: all unless -s is given.")] = None,
     gold: Annotated[Optional[list[str]], typer.Option("--gold", help="Gold labels file (task,label CSV/TSV or {task: label} JSON): one for every dataset, or one per dataset in order (repeatable). Default: each dataset's truth file.")] = None,
+    holdout_gold: Annotated[Optional[float], typer.Option("--holdout-gold", help="Hold out this fraction of each dataset's gold tasks (per class, seeded by --seed, default 0) for scoring; the rest is given to the strategies that use gold and never scored.")] = None,
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Wall seconds each strategy may take on each dataset; past it the run is stopped and reported as timed out.")] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Runs in parallel worker processes (the output does not depend on it).")] = 1,
     seed: Annotated[Optional[int], typer.Option("--seed", help="Seed for every random choice (overrides each strategy's seed).")] = None,
@@ -41,7 +42,7 @@ def evaluate(
     with _progress(len(datasets)) as on_run:
         report = run_evaluation(
             datasets, chosen, gold=gold or None, time_limit=time_limit, jobs=jobs, seed=seed,
-            registry=registry, on_run=on_run)
+            registry=registry, on_run=on_run, holdout_gold=holdout_gold)
     if as_json:
         print_json(report.to_dict())
         return
@@ -82,7 +83,8 @@ def ranked_table(ds: "DatasetEvaluation") -> "Table":
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=escape(f"{ds.name}: {ds.n_gold} gold tasks of {ds.n_tasks}, K={ds.n_classes}"),
+    fitted = f" (scored; {ds.n_fit_gold} more given to gold-using strategies)" if ds.n_fit_gold else ""
+    table = Table(title=escape(f"{ds.name}: {ds.n_gold} gold tasks{fitted} of {ds.n_tasks}, K={ds.n_classes}"),
                   title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     for name, justify in (("#", "right"), ("strategy", "left"), ("accuracy", "right"),
                           ("coverage", "right"), ("log-loss", "right"), ("ECE", "right"),

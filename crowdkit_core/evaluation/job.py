@@ -23,6 +23,7 @@ from crowdkit_core.metrics import Scores, score_labels
 
 if TYPE_CHECKING:
     from crowdkit_core.dataset import CrowdDataset
+    from crowdkit_core.gold import GoldPlan
     from crowdkit_core.plugins import PluginRegistry
     from crowdkit_core.spec import ResolvedSpec
 
@@ -77,6 +78,9 @@ class DatasetEvaluation:
     gold_file: str | None
     label_names: list[str]
     runs: list[StrategyRun] = field(default_factory=list)
+    #: Gold tasks given to the strategies for fitting (``--holdout-gold``), never scored;
+    #: ``n_gold`` counts the scored ones.
+    n_fit_gold: int = 0
 
     def ranked(self) -> list[StrategyRun]:
         """The runs best first (:meth:`StrategyRun.sort_key`; ties keep the given order)."""
@@ -86,7 +90,8 @@ class DatasetEvaluation:
         ranked = self.ranked()
         return {"name": self.name, "source": self.source, "n_tasks": self.n_tasks,
                 "n_workers": self.n_workers, "n_answers": self.n_answers,
-                "n_classes": self.n_classes, "n_gold": self.n_gold, "gold_file": self.gold_file,
+                "n_classes": self.n_classes, "n_gold": self.n_gold, "n_fit_gold": self.n_fit_gold,
+                "gold_file": self.gold_file,
                 "label_names": self.label_names,
                 "ranking": [r.spec for r in ranked if r.scores is not None],
                 "runs": [r.to_dict() for r in self.runs]}
@@ -100,6 +105,7 @@ class Evaluation:
     datasets: list[DatasetEvaluation]
     time_limit: float | None
     seed: int | None
+    holdout_gold: float | None = None
 
     def accuracy_table(self) -> dict[str, dict[str, float | None]]:
         """{spec: {dataset: accuracy on labelled gold tasks (None without a score)}}."""
@@ -111,6 +117,7 @@ class Evaluation:
 
     def to_dict(self) -> dict[str, Any]:
         return {"specs": self.specs, "time_limit": self.time_limit, "seed": self.seed,
+                "holdout_gold": self.holdout_gold,
                 "datasets": [d.to_dict() for d in self.datasets],
                 "accuracy_table": self.accuracy_table()}
 
@@ -212,21 +219,26 @@ def _gold_files(gold: GoldLike, n: int) -> list["str | os.PathLike[str] | None"]
     return files
 
 
-def _run_strategy(data: "CrowdDataset", spec: "ResolvedSpec") -> dict[str, Any]:
-    """Fit ``spec`` on ``data`` (the aggregate job) and score it; runs in a worker process."""
+def _run_strategy(data: "CrowdDataset", spec: "ResolvedSpec",
+                  plan: "GoldPlan | None" = None) -> dict[str, Any]:
+    """Fit ``spec`` on ``data`` (the aggregate job) and score it; runs in a worker process.
+
+    With a gold ``plan``, its fitting part goes to the strategy and only its scoring part is
+    scored."""
     from crowdkit_core.application import aggregate
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = aggregate(data, spec)
+        result = aggregate(data, spec, gold=None if plan is None else plan.fit)
     model = result.model
-    assert data.gold is not None
+    truth = data.gold if plan is None else plan.score
+    assert truth is not None
     return {
-        "scores": score_labels(result.labels, result.proba, data.gold, data.n_classes),
+        "scores": score_labels(result.labels, result.proba, truth, data.n_classes),
         "fit_seconds": float(getattr(model, "fit_seconds_", 0.0)),
         "n_iter": int(getattr(model, "n_iter_", 0) or 0),
         "converged": bool(getattr(model, "converged_", True)),
-        "warnings": [str(w) for w in getattr(model, "warnings_", [])],
+        "warnings": [str(w) for w in result.warnings if w not in data.warnings],
     }
 
 
@@ -240,6 +252,7 @@ def evaluate(
     seed: int | None = None,
     registry: "PluginRegistry | None" = None,
     on_run: Callable[[str, StrategyRun], None] | None = None,
+    holdout_gold: float | None = None,
 ) -> Evaluation:
     """Run every strategy on every dataset and score it against the gold labels.
 
@@ -249,6 +262,9 @@ def evaluate(
     seconds in a worker process (see :mod:`crowdkit_core.evaluation.runner`); ``jobs`` run
     at once; results come back in the given order whatever ``jobs`` is, and ``on_run(dataset
     name, run)`` sees each as it finishes. ``seed`` overrides every strategy's seed.
+    ``holdout_gold``: hold out this fraction of each dataset's gold tasks for scoring and give
+    the rest to the strategies that use gold (:func:`crowdkit_core.gold.holdout_split`,
+    stratified, seeded by ``seed`` or 0); every strategy is scored on the same held-out tasks.
     Bad input (a dataset, a gold file, a spec) raises a one-line CrowdkitError before any run.
     """
     if time_limit is not None and time_limit <= 0:
@@ -259,20 +275,21 @@ def evaluate(
         raise CrowdkitError("no dataset to evaluate on; give at least one")
     planned = plan_specs(strategies, seed=seed, registry=registry)
     loaded = [load_gold_dataset(d, g) for d, g in zip(datasets, _gold_files(gold, len(datasets)))]
+    plans = [None if holdout_gold is None else _holdout_plan(d, holdout_gold, seed) for d in loaded]
     for data in loaded:
         _warm(data)
-    cells = [(d, p) for d in loaded for p in planned]
-    runnable = [(i, d, p) for i, (d, p) in enumerate(cells) if p.spec is not None]
+    cells = [(d, p, g) for d, g in zip(loaded, plans) for p in planned]
+    runnable = [(i, d, p, g) for i, (d, p, g) in enumerate(cells) if p.spec is not None]
     runs: list[StrategyRun | None] = [
-        None if p.spec is not None else StrategyRun(p.text, "failed", reason=p.error) for _, p in cells]
+        None if p.spec is not None else StrategyRun(p.text, "failed", reason=p.error) for _, p, _ in cells]
 
     def report(position: int, outcome: Outcome) -> None:
-        index, data, plan = runnable[position]
+        index, data, plan, _ = runnable[position]
         runs[index] = _as_run(plan, outcome)
         if on_run is not None:
             on_run(data.name, runs[index])  # type: ignore[arg-type]
 
-    calls = [_bound(d, p.spec) for _, d, p in runnable]
+    calls = [_bound(d, p.spec, g) for _, d, p, g in runnable]
     run_limited(calls, time_limit, jobs, on_outcome=report)
     results = []
     names = _unique_names([data.name for data in loaded])
@@ -280,12 +297,26 @@ def evaluate(
         gold_file = _gold_files(gold, len(datasets))[k]
         ds = DatasetEvaluation(
             names[k], data.source or data.name, data.n_tasks, data.n_workers, data.n_answers,
-            data.n_classes, int((np.asarray(data.gold) >= 0).sum()),
+            data.n_classes, int((np.asarray(data.gold if plans[k] is None else plans[k].score) >= 0).sum()),
             None if gold_file is None else os.fspath(gold_file),
-            [data.label_name(c) for c in range(data.n_classes)])
+            [data.label_name(c) for c in range(data.n_classes)],
+            n_fit_gold=0 if plans[k] is None else plans[k].n_fit)
         ds.runs = [r for r in runs[k * len(planned):(k + 1) * len(planned)] if r is not None]
         results.append(ds)
-    return Evaluation([p.text for p in planned], results, time_limit, seed)
+    return Evaluation([p.text for p in planned], results, time_limit, seed, holdout_gold)
+
+
+def _holdout_plan(data: "CrowdDataset", fraction: float, seed: int | None) -> "GoldPlan":
+    """The dataset's scoring gold split into a fitting and a held-out part; an error when
+    nothing is left to score."""
+    from crowdkit_core.gold import plan_gold
+
+    plan = plan_gold(data, None, fraction, seed)
+    if plan.score is None:
+        raise CrowdkitError(f"--holdout-gold {fraction:g}: holds out no gold task of "
+                            f"{data.source or data.name}, so nothing would be scored; give a "
+                            "larger fraction")
+    return plan
 
 
 def _unique_names(names: list[str]) -> list[str]:
@@ -311,10 +342,11 @@ def _warm(data: "CrowdDataset") -> None:
         getattr(data, name)
 
 
-def _bound(data: "CrowdDataset", spec: "ResolvedSpec | None") -> Callable[[], dict[str, Any]]:
+def _bound(data: "CrowdDataset", spec: "ResolvedSpec | None",
+           plan: "GoldPlan | None" = None) -> Callable[[], dict[str, Any]]:
     def call() -> dict[str, Any]:
         assert spec is not None
-        return _run_strategy(data, spec)
+        return _run_strategy(data, spec, plan)
 
     return call
 

@@ -29,10 +29,12 @@ from crowdkit_core.blocks import TaskBlock, matmul_into, task_blocks, transpose_
 from crowdkit_core.dataset import CrowdDataset
 from crowdkit_core.engine import Statistics, get_engine
 from crowdkit_core.estimator import Output, Tags
+from crowdkit_core.gold import gold_rows
 
 from crowdkit_classic._em import (
     EMParams, InitName, has_converged, initial_posteriors,
 )
+from crowdkit_classic._gold import clamped
 
 if TYPE_CHECKING:
     from crowdkit_core.worker_file import WorkerInit, WorkerTable
@@ -267,6 +269,42 @@ def confusion_block(
     return shares, block_stats(block, shares, log_total)
 
 
+@dataclass(frozen=True)
+class GoldRows:
+    """The known tasks of one block: their rows (relative to the block), gold classes and
+    rows of the answer matrix, cut once per fit (not per iteration)."""
+
+    rows: np.ndarray
+    classes: np.ndarray
+    matrix: object  # scipy.sparse.csr_matrix of the known rows
+
+    @classmethod
+    def of(cls, block: TaskBlock, gold: np.ndarray) -> "GoldRows":
+        rows, classes = gold_rows(gold, block.start, block.stop)
+        return cls(rows, classes, block.matrix[rows])
+
+
+def gold_confusion_block(
+    block: TaskBlock, out: np.ndarray, known: GoldRows, scores: LogScores, single: bool,
+) -> tuple[np.ndarray, ConfusionStats]:
+    """:func:`confusion_block` with the block's ``known`` tasks clamped to their gold class.
+
+    A known task's share becomes ``1 / w_g`` at its class ``g`` (its posterior, the share
+    times the prior ratio ``w``, is then one-hot) and its ``log Z`` becomes the complete-data
+    ``R_g + log w_g``, from the exact log ratios of those few rows.
+    """
+    shares, log_total = block_e_step(block, scores, out, single)
+    rows, classes = known.rows, known.classes
+    if rows.size:
+        exact = np.asarray(known.matrix @ scores.relative)
+        _, log_z = exact_shares(exact, scores.log_prior_ratio)
+        joint = exact[np.arange(rows.size), classes] + scores.log_prior_ratio[classes]
+        log_total += float((joint - log_z).sum())
+        shares[rows] = 0.0
+        shares[rows, classes] = 1.0 / scores.prior_ratio[classes]
+    return shares, block_stats(block, shares, log_total)
+
+
 def joined_rows(parts: list[np.ndarray], buffer: np.ndarray) -> np.ndarray:
     """The (n_tasks, K) array of the blocks' outputs: ``buffer`` itself when they were
     written into its rows (local engines), else their concatenation."""
@@ -336,7 +374,7 @@ class ConfusionEM(Aggregator[CP], Generic[CP]):
         Output("state_", "dataset", (), "model state (priors, confusion matrices) to warm-start "
                                         "a later fit: fit(data, init=state_)", saved=False),
     )
-    tags = Tags(iterative=True, warm_start=True, engines=("threads", "dask"))
+    tags = Tags(iterative=True, warm_start=True, uses_gold=True, engines=("threads", "dask"))
 
     def _m_step(self, stats: ConfusionStats, given: np.ndarray) -> ConfusionState:
         """The next state from the summed statistics of all tasks.
@@ -345,10 +383,12 @@ class ConfusionEM(Aggregator[CP], Generic[CP]):
         """
         raise NotImplementedError
 
-    def _fit_partitioned(self, dataset: Any, init: ConfusionState | None = None) -> None:
+    def _fit_partitioned(self, dataset: Any, init: ConfusionState | None = None,
+                         gold: np.ndarray | None = None) -> None:
         """The same EM over the partitions of a cluster engine (:mod:`._partitioned`)."""
         from crowdkit_classic._partitioned import fit_confusion
 
+        _no_gold_on_partitions(self.name, gold)
         fit_confusion(self, dataset, init)
 
     def _scores(self, state: ConfusionState) -> LogScores:
@@ -360,9 +400,12 @@ class ConfusionEM(Aggregator[CP], Generic[CP]):
         ``sum_i log Z_i`` (the log-likelihood; a variational model subtracts its KL terms)."""
         return log_likelihood
 
-    def _fit(self, dataset: CrowdDataset, init: "ConfusionState | WorkerInit | None" = None) -> None:
+    def _fit(self, dataset: CrowdDataset, init: "ConfusionState | WorkerInit | None" = None,
+             gold: np.ndarray | None = None) -> None:
         """EM from vote shares, from the state ``init`` (a warm start), or from the workers
-        of a :class:`~crowdkit_core.worker_file.WorkerInit` (see :mod:`crowdkit_classic._warm`)."""
+        of a :class:`~crowdkit_core.worker_file.WorkerInit` (see :mod:`crowdkit_classic._warm`);
+        tasks with a ``gold`` class keep it (:func:`gold_confusion_block`), from the first
+        M-step on."""
         from crowdkit_core.worker_file import WorkerInit
 
         p = self.params
@@ -372,7 +415,7 @@ class ConfusionEM(Aggregator[CP], Generic[CP]):
         given = labels_given(dataset)
         extra = None
         if init is None or isinstance(init, WorkerInit):
-            shares = initial_posteriors(dataset, p.init)
+            shares = clamped(initial_posteriors(dataset, p.init), gold)
             stats = engine.map_reduce(lambda b: (None, block_stats(b, shares[b.rows])), blocks)[1]
             plan = None
             if isinstance(init, WorkerInit):
@@ -390,14 +433,20 @@ class ConfusionEM(Aggregator[CP], Generic[CP]):
             init.check_fits(dataset.n_workers, dataset.n_classes)
             shares, state = np.empty((dataset.n_tasks, dataset.n_classes)), init
         parts = [shares[block.rows] for block in blocks]
+        known = [] if gold is None else [GoldRows.of(block, gold) for block in blocks]
         previous = -np.inf
         self.converged_ = False
         for iteration in range(1, p.max_iter + 1):
             if iteration > 1:
                 state = self._m_step(stats if extra is None else stats + extra, given)
             scores = self._scores(state)
-            parts, stats = engine.map_reduce(
-                lambda item: confusion_block(*item, scores, single), list(zip(blocks, parts)))
+            if gold is None:
+                parts, stats = engine.map_reduce(
+                    lambda item: confusion_block(*item, scores, single), list(zip(blocks, parts)))
+            else:
+                parts, stats = engine.map_reduce(
+                    lambda item: gold_confusion_block(*item, scores, single),
+                    list(zip(blocks, parts, known)))
             stats = stats.weighted(scores.prior_ratio)
             log_likelihood = self._objective(
                 scores.log_likelihood(dataset, stats.log_total), state)
@@ -464,3 +513,12 @@ class ConfusionEM(Aggregator[CP], Generic[CP]):
         from crowdkit_classic._warm import export_confusion_workers
 
         return export_confusion_workers(self.name, self.params, dataset, self.state_)
+
+
+def _no_gold_on_partitions(name: str, gold: np.ndarray | None) -> None:
+    """Gold labels are not sent to cluster partitions yet: refuse them in one line."""
+    if gold is not None:
+        from crowdkit_core.errors import EngineError
+
+        raise EngineError(f"{name}: gold labels are not supported on the dask engine yet; "
+                          "fit with the local engine to use them")

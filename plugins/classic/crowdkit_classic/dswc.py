@@ -29,6 +29,7 @@ from crowdkit_classic._confusion import (
     joined_rows, smoothed_distribution,
 )
 from crowdkit_classic._em import has_converged, initial_posteriors, softmax_log_joint
+from crowdkit_classic._gold import clamp_rows, clamped
 
 
 class DSWCParams(ParallelEMParams):
@@ -88,16 +89,17 @@ class DSWC(Aggregator[DSWCParams]):
         Output('elbo_', 'dataset', (),
                'evidence lower bound at the end'),
     )
-    tags = Tags(iterative=True)
+    tags = Tags(iterative=True, uses_gold=True)
 
-    def _fit(self, dataset: CrowdDataset) -> None:
+    def _fit(self, dataset: CrowdDataset, gold: np.ndarray | None = None) -> None:
+        """Variational EM with restarts; tasks with a ``gold`` class keep it (q(z_i) one-hot)."""
         p = self.params
         start = initial_posteriors(dataset, p.init)
         several_classes = np.unique(start.argmax(axis=1)).size > 1
         self._iteration = 0
         for restart in range(p.n_restarts + 1):
             theta = start if restart == 0 else perturb(start, self.rng(restart))
-            fit = self._variational_em(dataset, theta)
+            fit = self._variational_em(dataset, clamped(theta, gold), gold)
             if not (several_classes and collapsed(fit["proba_"])):
                 break
         self.n_restarts_ = restart
@@ -117,7 +119,8 @@ class DSWC(Aggregator[DSWCParams]):
                 f"at least {p.n_clusters - dataset.n_workers} clusters stay empty"
             )
 
-    def _variational_em(self, dataset: CrowdDataset, theta: np.ndarray) -> dict[str, Any]:
+    def _variational_em(self, dataset: CrowdDataset, theta: np.ndarray,
+                        gold: np.ndarray | None = None) -> dict[str, Any]:
         """One run from task posteriors ``theta``; returns the fitted attributes.
 
         Each iteration is one fused pass of the engine over the task blocks (q(z) and its
@@ -148,7 +151,7 @@ class DSWC(Aggregator[DSWCParams]):
             worker_log_conf = (phi @ log_lam).reshape(dataset.n_workers, k, k)
             scores = LogScores.of(np.log(rho), worker_log_conf)
             parts, stats = engine.map_reduce(
-                lambda item: cluster_block(*item, scores, single), list(zip(blocks, parts)))
+                lambda item: cluster_block(*item, scores, single, gold), list(zip(blocks, parts)))
             # q(g): cluster responsibilities from the expected confusion counts.
             counts = stats.confusion_counts().reshape(dataset.n_workers, k * k)
             phi, _ = softmax_log_joint(counts @ log_lam.T + np.log(tau))
@@ -189,11 +192,16 @@ def theta_stats(block: TaskBlock, theta: np.ndarray, class_totals: np.ndarray | 
 
 def cluster_block(
     block: TaskBlock, out: np.ndarray, scores: LogScores, single: bool,
+    gold: np.ndarray | None = None,
 ) -> tuple[np.ndarray, ClusterStats]:
-    """The fused pass over one block: q(z) (posteriors in ``out``), then their statistics."""
+    """The fused pass over one block: q(z) (posteriors in ``out``), then their statistics;
+    the block's ``gold`` tasks get a one-hot q(z) (zero entropy in the ELBO)."""
     shares, log_total = block_e_step(block, scores, out, single)
     class_totals = column_sums(shares) * scores.prior_ratio
     theta = np.multiply(shares, scores.prior_ratio, out=shares)
+    if gold is not None:
+        clamp_rows(theta, gold, block.start)
+        class_totals = column_sums(theta)
     return theta, theta_stats(block, theta, class_totals, log_total)
 
 

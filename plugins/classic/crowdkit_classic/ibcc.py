@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from typing import Any
+
 import numpy as np
 from pydantic import Field
 from scipy.special import digamma, gammaln
@@ -133,11 +135,13 @@ class IBCC(ConfusionEM[IBCCParams]):  # type: ignore[type-var]
                 - dirichlet_kl(state.confusion_counts, self._prior(k))
                 - dirichlet_kl(state.prior_counts, np.full(k, self.params.nu)))
 
-    def _fit(self, dataset: CrowdDataset, init: ConfusionState | None = None) -> None:
+    def _fit(self, dataset: CrowdDataset, init: Any = None, gold: np.ndarray | None = None) -> None:
+        """VB from vote shares, a state, a workers file or a DS point estimate (turned into a
+        posterior); gold tasks keep their class as in DS."""
         if isinstance(init, ConfusionState) and not isinstance(init, DirichletState):
             init.check_fits(dataset.n_workers, dataset.n_classes)
             init = self._posterior_of(init, dataset)
-        super()._fit(dataset, init)
+        super()._fit(dataset, init, gold)
         self.confusion_counts_ = self.state_.confusion_counts
 
     def _posterior_of(self, state: ConfusionState, dataset: CrowdDataset) -> DirichletState:

@@ -26,6 +26,7 @@ from crowdkit_core.estimator import Output, Tags
 from crowdkit_core.params import StrategyParams
 
 from crowdkit_classic._em import has_converged, one_coin_posteriors
+from crowdkit_classic._gold import clamp_rows
 
 #: Floor of a probability before taking its log (only reached with ``smoothing=0``).
 TINY = 1e-300
@@ -78,12 +79,13 @@ class MACEStats(Statistics):
 
 def mace_block(
     dataset: CrowdDataset, block: AnswerBlock, know: np.ndarray, guess: np.ndarray,
-    strategies: np.ndarray,
+    strategies: np.ndarray, gold: np.ndarray | None = None,
 ) -> tuple[np.ndarray, MACEStats]:
     """One block's posteriors and statistics under the current parameters (the E-step).
 
     ``know`` / ``guess``: (n_workers,) weights of knowing / spamming; ``strategies``:
-    (n_workers, K). Only the block's answers are read.
+    (n_workers, K). Only the block's answers are read. Tasks with a ``gold`` class keep it:
+    one-hot posteriors, complete-data log-likelihood.
     """
     k = dataset.n_classes
     answers = block.answers
@@ -94,6 +96,7 @@ def mace_block(
     ratio_n = know[workers] / spam_n
     proba, log_likelihood = one_coin_posteriors(
         block.stop - block.start, cell, np.log(spam_n), np.log1p(ratio_n), np.full(k, -np.log(k)))
+    log_likelihood += clamp_rows(proba, gold, block.start)
     # P(knowing) for an answer = P(true label = answer) * know / (spam + know)
     knowing_n = proba.ravel()[cell] * (ratio_n / (1.0 + ratio_n))
     know_counts = np.bincount(workers, weights=knowing_n, minlength=dataset.n_workers)
@@ -105,13 +108,13 @@ def mace_block(
 
 def mace_e_step(
     dataset: CrowdDataset, know: np.ndarray, guess: np.ndarray, strategies: np.ndarray,
-    engine: Engine | None = None,
+    engine: Engine | None = None, gold: np.ndarray | None = None,
 ) -> tuple[np.ndarray, MACEStats]:
     """(n_tasks, K) posteriors and the summed statistics: :func:`mace_block` mapped over the
     dataset's answer blocks by ``engine`` (one thread by default)."""
     blocks = answer_blocks(dataset)
     parts, stats = get_engine(engine).map_reduce(
-        lambda block: mace_block(dataset, block, know, guess, strategies), blocks)
+        lambda block: mace_block(dataset, block, know, guess, strategies, gold), blocks)
     return (parts[0] if len(parts) == 1 else np.concatenate(parts)), stats
 
 
@@ -165,14 +168,15 @@ class MACE(Aggregator[MACEParams]):
         Output('restart_log_likelihoods_', 'dataset', ('n_restarts',),
                'final log-likelihood of every restart'),
     )
-    tags = Tags(iterative=True, engines=("threads",), xfail={
+    tags = Tags(iterative=True, uses_gold=True, engines=("threads",), xfail={
             "worker_rename_invariance": "random restarts draw each worker's starting point in "
                                         "worker-index order, so renaming workers changes the starts "
                                         "and, beyond 1e-6, the optimum reached (as in the reference "
                                         "algorithm); default_noise=0 is invariant",
         })
 
-    def _fit(self, dataset: CrowdDataset) -> None:
+    def _fit(self, dataset: CrowdDataset, gold: np.ndarray | None = None) -> None:
+        """EM or VB from every restart, keeping the best; ``gold`` tasks keep their class."""
         p = self.params
         engine = get_engine(n_jobs=p.n_jobs)
         n_answers = dataset.answers_per_worker.astype(np.float64)
@@ -181,14 +185,14 @@ class MACE(Aggregator[MACEParams]):
         step = 0
         for restart in range(p.n_restarts):
             know, guess, strategies = self._initial_parameters(dataset, restart)
-            proba, stats = mace_e_step(dataset, know, guess, strategies, engine)
+            proba, stats = mace_e_step(dataset, know, guess, strategies, engine, gold)
             history = []
             converged = False
             for _ in range(p.max_iter):
                 know, guess, strategies = mace_m_step(p, n_answers, stats.know_counts,
                                                       stats.strategy_counts)
                 previous = stats.log_likelihood
-                proba, stats = mace_e_step(dataset, know, guess, strategies, engine)
+                proba, stats = mace_e_step(dataset, know, guess, strategies, engine, gold)
                 history.append(stats.log_likelihood)
                 step += 1
                 self._report(step, stats.log_likelihood)

@@ -56,8 +56,8 @@ class OneCoinDS(ConfusionEM[OneCoinDSParams]):
     def _m_step(self, stats: ConfusionStats, given: np.ndarray) -> ConfusionState:
         return one_coin_m_step(stats, self.params.smoothing)
 
-    def _fit(self, dataset: CrowdDataset, init: Any = None) -> None:
-        super()._fit(dataset, init)
+    def _fit(self, dataset: CrowdDataset, init: Any = None, gold: np.ndarray | None = None) -> None:
+        super()._fit(dataset, init, gold)
         self.skills_ = self.state_.confusion[:, 0, 0].copy()  # the diagonal holds p_w
 
     def _publish_extra(self) -> None:
@@ -71,8 +71,9 @@ class OneCoinDS(ConfusionEM[OneCoinDSParams]):
         return export_confusion_workers(self.name, self.params, dataset, self.state_,
                                         skill=self.skills_)
 
-    def _fit_partitioned(self, dataset: Any, init: ConfusionState | None = None) -> None:
-        super()._fit_partitioned(dataset, init)
+    def _fit_partitioned(self, dataset: Any, init: ConfusionState | None = None,
+                         gold: np.ndarray | None = None) -> None:
+        super()._fit_partitioned(dataset, init, gold)
         self.skills_ = self.state_.confusion[:, 0, 0].copy()
 
 

@@ -19,6 +19,8 @@ _ = "crowdkit_classic."
 STRATEGIES: tuple[StrategyInfo, ...] = (
     StrategyInfo("MV", _ + "majority_vote:MajorityVote", "Majority vote: the most frequent answer of each task.",
                  ("majority_voting", "majority_vote")),
+    StrategyInfo("GoldMV", _ + "gold_mv:GoldMV", "Majority vote weighted by each worker's accuracy on gold tasks.",
+                 ("gold_mv", "GoldMajorityVote")),
     StrategyInfo("NaiveSoft", _ + "naive_soft:NaiveSoft", "Soft labels: the share of answers given to each class.",
                  ("naive_soft", "soft_mv")),
     StrategyInfo("DS", _ + "dawid_skene:DawidSkene", "Dawid-Skene EM: one confusion matrix per worker, class priors.",

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 from crowdkit_classic._confusion import ConfusionParams
 from crowdkit_classic._warm import export_confusion_workers, for_strategy
 from crowdkit_classic._em import task_label_index
+from crowdkit_classic._gold import clamped
 from crowdkit_classic.dawid_skene import DawidSkene
 
 
@@ -46,22 +47,25 @@ class WDS(Aggregator[WDSParams]):
                "each worker's DS confusion matrix [worker, true class, answered label]",
                saved=False, role='confusion'),
     )
-    tags = Tags(iterative=True, warm_start=True, engines=("threads", "dask"))
+    tags = Tags(iterative=True, warm_start=True, uses_gold=True, engines=("threads", "dask"))
 
-    def _fit_partitioned(self, dataset: Any, init: Any = None) -> None:
+    def _fit_partitioned(self, dataset: Any, init: Any = None, gold: np.ndarray | None = None) -> None:
         """The partitioned DS fit, then the weighted votes partition by partition."""
+        from crowdkit_classic._confusion import _no_gold_on_partitions
         from crowdkit_classic._partitioned import weighted_partition
 
+        _no_gold_on_partitions(self.name, gold)
         self._fit_ds(dataset, init)
         self.partition_proba_ = dataset.engine.map_resident(
             weighted_partition, dataset.parts, self.weights_)
 
-    def _fit(self, dataset: CrowdDataset, init: Any = None) -> None:
-        """DS (warm-started from ``init``: a ``state_`` or a WDS workers file), then the votes."""
-        self._fit_ds(dataset, init)
-        self.proba_ = normalize_rows(weighted_votes(dataset, self.weights_))
+    def _fit(self, dataset: CrowdDataset, init: Any = None, gold: np.ndarray | None = None) -> None:
+        """DS (warm-started from ``init``: a ``state_`` or a WDS workers file; given the
+        ``gold`` labels), then the weighted votes; gold tasks keep their class."""
+        self._fit_ds(dataset, init, gold)
+        self.proba_ = clamped(normalize_rows(weighted_votes(dataset, self.weights_)), gold)
 
-    def _fit_ds(self, dataset: Any, init: Any = None) -> None:
+    def _fit_ds(self, dataset: Any, init: Any = None, gold: np.ndarray | None = None) -> None:
         """Fit DS (on any engine) and take the diagonals of its confusion matrices."""
         from crowdkit_core.worker_file import WorkerInit, label_names_of
 
@@ -69,7 +73,8 @@ class WDS(Aggregator[WDSParams]):
             init.check(self.name, label_names_of(dataset))
             init = for_strategy(init, "DS")
         self.ds_ = DawidSkene(**self.params.model_dump())
-        self.ds_.fit(dataset, init=init, on_iteration=self._report)
+        given = {} if gold is None else {"gold": gold}
+        self.ds_.fit(dataset, init=init, on_iteration=self._report, **given)
         self.state_ = self.ds_.state_
         self.converged_ = self.ds_.converged_
         self.warnings_ += [w.replace("DS:", "WDS (its DS fit):", 1) for w in self.ds_.warnings_]
