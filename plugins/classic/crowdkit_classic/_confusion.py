@@ -163,9 +163,13 @@ def smoothed_distribution(counts: np.ndarray, smoothing: float) -> np.ndarray:
 
 
 def flat_log_confusion(log_confusion: np.ndarray) -> np.ndarray:
-    """(n_workers*K, K) array whose row ``w*K + l`` is ``log confusion[w, :, l]``."""
-    k = log_confusion.shape[-1]
-    return np.ascontiguousarray(log_confusion.transpose(0, 2, 1)).reshape(-1, k)
+    """(n_workers*K, S) array whose row ``w*K + l`` is ``log confusion[w, :, l]``.
+
+    ``log_confusion`` is (n_workers, S, K): S latent states (S = K for DS; EBCC's
+    class-subtype pairs give S = K*M), K answered labels.
+    """
+    states = log_confusion.shape[1]
+    return np.ascontiguousarray(log_confusion.transpose(0, 2, 1)).reshape(-1, states)
 
 
 def labels_given(dataset: CrowdDataset) -> np.ndarray:

@@ -47,6 +47,8 @@ STRATEGIES: tuple[StrategyInfo, ...] = (
                  ("zero_based_skill", "ZeroBasedSkill")),
     StrategyInfo("KOS", _ + "kos:KOS", "Karger-Oh-Shah message passing (binary tasks only).",
                  ("karger_oh_shah",)),
+    StrategyInfo("EBCC", _ + "ebcc:EBCC", "Bayesian classifier combination with subtypes that correlate workers (VB).",
+                 ("ebcc", "enhanced_bcc")),
     StrategyInfo("M-MSR", _ + "mmsr:MMSR", "Matrix mean-subsequence-reduced worker reliability (M-MSR).",
                  ("MMSR", "matrix_mean_subsequence_reduced")),
     StrategyInfo("auto", _ + "auto:Auto", "Chooses among candidate strategies by held-out likelihood (no gold).",
