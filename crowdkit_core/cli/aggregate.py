@@ -35,17 +35,19 @@ def aggregate(
     from crowdkit_core.application import aggregate as run_aggregation
     from crowdkit_core.application import resolve_strategy
     from crowdkit_core.plugins import get_registry
-    from crowdkit_core.writers import check_format, write_result
+    from crowdkit_core.dataset import load_dataset
+    from crowdkit_core.writers import check_format, check_output, write_result
 
     check_format(fmt)
     registry = get_registry()
     warn_plugin_failures(registry)
     spec = resolve_strategy(strategy, overrides=param or (), seed=seed, registry=registry)
+    data = load_dataset(dataset, answers_file=answers_file, metadata_path=metadata_path, duplicates=duplicates)
+    check_output(data.name, spec.canonical, fmt, output_dir=output_dir, source=dataset)  # before the fit
     max_iter = spec.params.max_iter if spec.strategy_class.tags.iterative else None  # type: ignore[attr-defined]
     with _progress_bar(spec.info.name, max_iter) as on_iteration:
         result = run_aggregation(
-            dataset, spec, remove=path_remove, on_iteration=on_iteration, answers_file=answers_file,
-            metadata_path=metadata_path, duplicates=duplicates,
+            data, spec, remove=path_remove, on_iteration=on_iteration,
             task_data=_named_files(task_data or []),
         )
     record = write_result(result, fmt=fmt, hard=hard, output_dir=output_dir, source=dataset)

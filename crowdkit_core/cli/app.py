@@ -20,8 +20,11 @@ def create_app() -> typer.Typer:
     (``crowdkit_register_commands``)."""
     from crowdkit_core.cli import aggregate, data, datasets, evaluate, identify, simulate, strategies
 
+    from crowdkit_core.cli.usage import OneLineErrorGroup
+
     app = typer.Typer(
         name="crowd",
+        cls=OneLineErrorGroup,
         help="crowdkit: aggregate crowdsourced labels with pluggable strategies.",
         no_args_is_help=True,
         add_completion=False,
