@@ -47,10 +47,11 @@ def check_targets(paths: Iterable[Path], option: str = "--output-dir") -> None:
             raise OutputError(f"{path.name[:40]}...: file name longer than {NAME_MAX} bytes; "
                               "use a shorter dataset name or strategy spec")
     for folder in {p.parent for p in paths}:
-        _check_folder(folder, option)
+        check_folder(folder, option)
 
 
-def _check_folder(folder: Path, option: str) -> None:
+def check_folder(folder: Path, option: str = "--output-dir") -> None:
+    """Raise :class:`OutputError` unless ``folder`` is, or can be created as, a writable folder."""
     existing = folder
     while not existing.exists():
         if existing.is_symlink():

@@ -104,6 +104,12 @@ CORPUS: dict[str, tuple[dict[str, bytes | str], list[str], str]] = {
     "remove_is_folder": ({"answers.json": ANS, "remove/x": ""}, ["--path-remove", "{d}/remove"], "task list not found"),
     # --task-data
     "task_data_malformed": ({"answers.json": ANS}, ["--task-data", "oops"], "--task-data 'oops': write NAME=FILE"),
+    "task_data_not_utf8": ({"answers.json": ANS, "authors.json": b"\xff\xfe"}, ["-s", "PlantNet", "--task-data", "authors={d}/authors.json"],
+                           "authors.json: not UTF-8"),
+    "task_data_bad_json": ({"answers.json": ANS, "authors.json": "[1, 2"}, ["-s", "PlantNet", "--task-data", "authors={d}/authors.json"],
+                           "authors.json: invalid JSON"),
+    "task_data_bad_npy": ({"answers.json": ANS, "authors.npy": b"\x93NUMPYxx"}, ["-s", "PlantNet", "--task-data", "authors={d}/authors.npy"],
+                          "authors.npy: cannot read authors"),
     # spec and usage
     "spec_deep_brackets": ({"answers.json": ANS}, ["-s", "DS[x=" + "[" * 3000 + "]" * 3000 + "]"], "lists nested deeper than"),
     "unknown_option": ({"answers.json": ANS}, ["--bogus"], "No such option: --bogus"),
@@ -186,6 +192,7 @@ def test_output_location_errors_come_before_the_fit(cli, tmp_path, monkeypatch):
     (tmp_path / "o" / "labels_x_mv.npy").mkdir(parents=True)
     _assert_one_line_error(cli("aggregate", str(data), "-o", str(tmp_path / "o")), "is a folder where the result file")
     assert fitted == [] and a_file.read_text() == "x"
+    _assert_one_line_error(cli("identify", str(data), "-s", "spam_score", "-o", str(a_file)), "exists and is not a folder")
 
 
 @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root ignores folder permissions")
