@@ -38,6 +38,12 @@ class Aggregator(Estimator[P], Generic[P]):
         if getattr(dataset, "partitioned", False):
             self._finish_partitioned(dataset)
             return
+        # Probabilities lie in [0, 1]: rounding (a prior weight multiplied in after
+        # normalising, say) can leave 1 + 2e-16, which consumers may reject.
+        proba = self.__dict__.get("proba_")
+        if isinstance(proba, np.ndarray) and proba.dtype.kind == "f" and proba.size and (
+                proba.max() > 1.0 or proba.min() < 0.0):
+            self.proba_ = np.clip(proba, 0.0, 1.0, out=proba if proba.flags.writeable else None)
         if "labels_" not in self.__dict__:
             self.labels_ = labels_from_proba(self.proba_, self.params.ties, self.rng(),
                                              n_jobs=getattr(self.params, "n_jobs", 1))

@@ -50,3 +50,8 @@ class NotFittedError(AttributeError, ValueError):
     (the CLI must not report it as the user's mistake). As in scikit-learn it is an
     ``AttributeError`` (``hasattr`` is False before fit) and a ``ValueError``.
     """
+
+
+class OutputError(CrowdkitError):
+    """The output location cannot take the result set (a file where a folder must be, no
+    write permission, a full disk): reported before fitting where it can be foreseen."""

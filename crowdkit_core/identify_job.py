@@ -183,8 +183,13 @@ def write_identification(result: IdentificationResult, *,
     np.save(buffer, np.asarray(getattr(model, model.array_output)), allow_pickle=False)
     record = {**result.summary(top), "array": str(array_path), "table": str(csv_path),
               "summary": str(json_path)}
-    write_files_atomically({array_path: buffer.getvalue(), csv_path: ranked_csv(result),
-                            json_path: to_json(record).encode()})
+    from crowdkit_core.output_guard import write_error
+
+    try:
+        write_files_atomically({array_path: buffer.getvalue(), csv_path: ranked_csv(result),
+                                json_path: to_json(record).encode()})
+    except OSError as exc:
+        raise write_error(exc, folder) from None
     return record
 
 

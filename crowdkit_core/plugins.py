@@ -69,7 +69,8 @@ class PluginStatus:
                 + [f"crowd {c}" for c in self.commands])
 
     def fail(self, message: str) -> None:
-        """Mark the plugin failed, keeping earlier messages."""
+        """Mark the plugin failed, keeping earlier messages (folded to one line)."""
+        message = _one_line(message)
         self.status = "error"
         self.error = f"{self.error}; {message}" if self.error else message
 
@@ -151,9 +152,11 @@ class PluginRegistry:
             return
         try:
             module = ep.load()
-        except Exception as exc:  # a broken plugin must never break the CLI
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # a broken plugin (even one calling sys.exit) never breaks the CLI
             status.status = "error"
-            status.error = f"import failed: {type(exc).__name__}: {exc}"
+            status.error = f"import failed: {type(exc).__name__}: {_one_line(exc)}"
             return
         self._register_module(module, status)
 
@@ -169,7 +172,7 @@ class PluginRegistry:
             self.pm.register(module, name=status.name)
         except Exception as exc:
             status.status = "error"
-            status.error = f"invalid hook implementation: {exc}"
+            status.error = f"invalid hook implementation: {_one_line(exc)}"
             return
         unknown = [
             caller.name for caller in (self.pm.get_hookcallers(module) or []) if not caller.has_spec()
@@ -209,8 +212,10 @@ class PluginRegistry:
 
             try:
                 impl.function(**{arg: register for arg in impl.argnames})
-            except Exception as exc:
-                status.fail(f"{hook_name} failed: {type(exc).__name__}: {exc}")
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:
+                status.fail(f"{hook_name} failed: {type(exc).__name__}: {_one_line(exc)}")
 
     def _claim(self, table: dict[str, Any], info: Any, status: PluginStatus, expected: type) -> Any:
         if not isinstance(info, expected):
@@ -380,11 +385,21 @@ def _guard_commands(item: Any, guard: Callable[[Any, PluginStatus], Any], status
         item.callback = guard(item.callback, status)
 
 
+#: The distributions built from this repository: they load first, so a third-party
+#: distribution (even one whose name starts with ``crowdkit``) that claims a built-in name is
+#: the one reported, and never replaces the built-in.
+FIRST_PARTY = frozenset({"crowdkit-core", "crowdkit-classic", "crowdkit-datasets"})
+
+
 def _entry_point_sort_key(ep: metadata.EntryPoint) -> tuple[int, str, str]:
     dist = getattr(ep, "dist", None)
     dist_name = normalize_distribution(dist.name) if dist is not None else ""
-    # crowdkit's own distributions load first, so a third-party name clash is reported on it.
-    return (0 if dist_name.startswith("crowdkit") else 1, dist_name, ep.name)
+    return (0 if dist_name in FIRST_PARTY else 1, dist_name, ep.name)
+
+
+def _one_line(value: object) -> str:
+    """A message on one line (plugin errors are shown in one-line warnings and tables)."""
+    return " ".join(str(value).split()) or type(value).__name__
 
 
 _REGISTRY: PluginRegistry | None = None

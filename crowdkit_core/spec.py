@@ -50,10 +50,24 @@ class ParsedSpec:
 
 
 def caret_message(text: str, span: tuple[int, int], message: str) -> str:
-    """``message`` followed by the spec and a ``^~~`` marker under ``span``."""
+    """``message`` followed by the spec and a ``^~~`` marker under ``span``; a long spec is
+    shown as a window of :data:`CARET_WINDOW` characters around the span."""
     start, end = span
+    if len(text) > CARET_WINDOW:
+        left = max(0, min(start - CARET_WINDOW // 3, len(text) - CARET_WINDOW))
+        shown = text[left:left + CARET_WINDOW]
+        prefix, suffix = ("..." if left else ""), ("..." if left + CARET_WINDOW < len(text) else "")
+        text, start, end = prefix + shown + suffix, start - left + len(prefix), min(end, left + CARET_WINDOW) - left + len(prefix)
     width = max(1, end - start)
     return f"{message}\n  {text}\n  {' ' * start}^{'~' * (width - 1)}"
+
+
+#: Widest piece of a spec an error shows.
+CARET_WINDOW = 72
+
+
+#: Deepest list nesting a spec value may have (parameters take at most a matrix).
+MAX_LIST_DEPTH = 8
 
 
 class _Parser:
@@ -124,16 +138,19 @@ class _Parser:
                 raise self.error("expected ',' or ']' after a parameter value"
                                  if nxt else "missing closing ']'")
 
-    def parse_value(self) -> Any:
+    def parse_value(self, depth: int = 0) -> Any:
         char = self.peek()
         if char == "[":
+            if depth >= MAX_LIST_DEPTH:  # bounded recursion: no parameter nests lists this deep
+                raise self.error(f"lists nested deeper than {MAX_LIST_DEPTH} levels; no parameter "
+                                 "takes that, check the brackets")
             self.pos += 1
             items: list[Any] = []
             while True:
                 if self.peek() == "]":
                     self.pos += 1
                     return items
-                items.append(self.parse_value())
+                items.append(self.parse_value(depth + 1))
                 nxt = self.peek()
                 if nxt == ",":
                     self.pos += 1

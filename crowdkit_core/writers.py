@@ -41,8 +41,11 @@ class OutputPaths:
 
 
 def output_stem(dataset_name: str, canonical: str) -> str:
-    """``labels_<dataset>_<spec>`` in lower case (peerannot's naming), safe as a file name."""
-    return f"labels_{_UNSAFE.sub('_', dataset_name)}_{_UNSAFE.sub('_', canonical.lower())}"
+    """``labels_<dataset>_<spec>`` in lower case (peerannot's naming), safe as a file name and
+    bounded in length (a long name keeps its start plus a hash)."""
+    from crowdkit_core.output_guard import bounded_stem
+
+    return bounded_stem(f"labels_{_UNSAFE.sub('_', dataset_name)}_{_UNSAFE.sub('_', canonical.lower())}")
 
 
 def check_format(fmt: str) -> None:
@@ -81,17 +84,31 @@ def _names_a_folder(source: str | os.PathLike[str]) -> bool:
         return False
 
 
+def check_output(dataset_name: str, canonical: str, fmt: str = "npy", *,
+                 output_dir: str | os.PathLike[str] | None = None,
+                 source: str | os.PathLike[str] | None = None) -> OutputPaths:
+    """The paths :func:`write_result` will use, after checking they can be written (a
+    one-line :class:`~crowdkit_core.errors.OutputError` otherwise): call it before fitting."""
+    from crowdkit_core.output_guard import check_targets
+
+    paths = output_paths(dataset_name, canonical, fmt, output_dir=output_dir, source=source)
+    check_targets([paths.labels, paths.details, paths.provenance])
+    return paths
+
+
 def write_result(result: "AggregationResult", *, fmt: str = "npy", hard: bool = False,
                  output_dir: str | os.PathLike[str] | None = None,
                  source: str | os.PathLike[str] | None = None,
                  extra_files: "dict[Path, bytes] | None" = None) -> dict[str, Any]:
     """Write ``result``'s labels, details, workers file (strategies that export one) and
-    provenance (all or none); return the provenance record as written (``result.provenance``
-    plus ``hard``, ``format``, ``output``, ``details``, ``workers``). ``extra_files``
-    ({path: bytes}, e.g. an incremental state) are written in the same all-or-nothing set."""
+    provenance as one set (the old set or the new one survives any failure or signal);
+    return the provenance record as written (``result.provenance`` plus ``hard``, ``format``,
+    ``output``, ``details``, ``workers``). ``extra_files`` ({path: bytes}, e.g. an
+    incremental state) are written in the same set."""
     from crowdkit_core.output import to_json, write_files_atomically
+    from crowdkit_core.output_guard import write_error
 
-    paths = output_paths(result.dataset.name, result.spec.canonical, fmt, output_dir=output_dir, source=source)
+    paths = check_output(result.dataset.name, result.spec.canonical, fmt, output_dir=output_dir, source=source)
     record = {**result.provenance, "hard": hard, "format": fmt, "output": str(paths.labels)}
     files = {paths.labels: encode_labels(result, fmt, hard)}
     details = result.details()
@@ -106,7 +123,10 @@ def write_result(result: "AggregationResult", *, fmt: str = "npy", hard: bool = 
         files[paths.workers] = encode_worker_table(workers)
     files[paths.provenance] = to_json(record).encode()
     files.update(extra_files or {})
-    write_files_atomically(files)
+    try:  # an old run's details file is part of the old set: it goes when the new set lands
+        write_files_atomically(files, remove=[p for p in (paths.details, paths.workers) if p is not None])
+    except OSError as exc:
+        raise write_error(exc, paths.labels.parent) from None
     return record
 
 

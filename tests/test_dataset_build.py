@@ -85,9 +85,26 @@ def test_dataframe_and_array_inputs_stay_numeric_and_unchanged():
 
 
 @pytest.mark.parametrize("tasks", [
-    ["b", "a", 1, "1", None, "a"],          # mixed types and a missing id: ids compare as text
+    ["b", "a", 1, "1", None, "a"],          # a missing id (issue 17: refused, as in files)
+    [3.5, 1.0, 1.0, 2.0, 3.5, 2.0],         # floats (refused: write ids as text or integers)
+])
+def test_dataframe_and_lists_refuse_missing_and_float_ids_alike(tasks):
+    pd = pytest.importorskip("pandas")
+    from crowdkit_core.errors import DatasetError
+
+    workers = ["w1", "w2", "w1", "w2", "w1", "w3"]
+    labels = ["x", "y", "x", "y", "x", "y"]
+    messages = []
+    for data in (pd.DataFrame({"task": tasks, "worker": workers, "label": labels}), (list(tasks), workers, labels)):
+        with pytest.raises(DatasetError, match="task id") as caught:
+            as_dataset(data)
+        messages.append(str(caught.value).split(": ", 1)[1])
+    assert messages[0] == messages[1]
+
+
+@pytest.mark.parametrize("tasks", [
+    ["b", "a", 1, "1", "c", "a"],           # mixed types: ids compare as text
     ["10", "9", "9", "100", "10", "9"],     # digit strings: numeric order
-    [3.5, 1.0, 1.0, 2.0, 3.5, 2.0],         # floats
 ])
 def test_dataframe_columns_encode_like_plain_lists(tasks):
     pd = pytest.importorskip("pandas")

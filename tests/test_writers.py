@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from crowdkit_core.errors import OutputError
+
 from crowdkit_core.application import aggregate
 from crowdkit_core.writers import csv_bytes, json_bytes, output_paths, write_result
 
@@ -93,7 +95,7 @@ def test_failed_last_write_leaves_nothing_new(tmp_path, monkeypatch):
         real_replace(src, dst)
 
     monkeypatch.setattr(output.os, "replace", fail_on_provenance)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(OutputError, match="disk full"):  # one line for the user, not a traceback
         write_result(result, fmt="csv", hard=True, output_dir=out)
     assert not out.exists()
 
@@ -102,7 +104,7 @@ def test_failed_last_write_leaves_nothing_new(tmp_path, monkeypatch):
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     assert len(before) == 3 and "details" in record
     monkeypatch.setattr(output.os, "replace", fail_on_provenance)
-    with pytest.raises(OSError):
+    with pytest.raises(OutputError):
         write_result(aggregate("bundled:labelme", "TwoThird", seed=5), fmt="csv", hard=True, output_dir=out)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # old set intact, no temporaries
 

@@ -48,7 +48,8 @@ def aggregate(
     from crowdkit_core.application import aggregate as run_aggregation
     from crowdkit_core.application import resolve_strategy
     from crowdkit_core.plugins import get_registry
-    from crowdkit_core.writers import check_format, write_result
+    from crowdkit_core.dataset import load_dataset
+    from crowdkit_core.writers import check_format, check_output, write_result
 
     from crowdkit_core.engines.job import check_engine_options
 
@@ -86,10 +87,12 @@ def aggregate(
             stderr.print(f"Note: {update} does not exist; starting a new state there", markup=False)
         extra = {Path(state_out or update): payload}
     else:
+        data = load_dataset(dataset, answers_file=answers_file, metadata_path=metadata_path,
+                            duplicates=duplicates)
+        check_output(data.name, spec.canonical, fmt, output_dir=output_dir, source=dataset)  # before the fit
         with _progress_bar(spec.info.name, max_iter) as on_iteration:
             result = run_aggregation(
-                dataset, spec, remove=path_remove, on_iteration=on_iteration, answers_file=answers_file,
-                metadata_path=metadata_path, duplicates=duplicates,
+                data, spec, remove=path_remove, on_iteration=on_iteration,
                 task_data=_named_files(task_data or []), init_from=init_from, init_mode=init_mode,
                 gold=gold, holdout_gold=holdout_gold,
             )

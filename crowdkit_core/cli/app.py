@@ -22,8 +22,11 @@ def create_app() -> typer.Typer:
         aggregate, data, datasets, evaluate, identify, report, simulate, strategies,
     )
 
+    from crowdkit_core.cli.usage import OneLineErrorGroup
+
     app = typer.Typer(
         name="crowd",
+        cls=OneLineErrorGroup,
         help="crowdkit: aggregate crowdsourced labels with pluggable strategies.",
         no_args_is_help=True,
         add_completion=False,

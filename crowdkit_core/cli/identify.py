@@ -37,6 +37,10 @@ def identify(
     warn_plugin_failures(registry)
     spec = resolve_strategy(method, overrides=param or (), seed=seed, registry=registry,
                             kind="identification")
+    from crowdkit_core.identify_job import identification_folder
+    from crowdkit_core.output_guard import check_folder
+
+    check_folder(identification_folder(output_dir, dataset))  # before any work
     result = run_identification(dataset, spec, answers_file=answers_file,
                                 metadata_path=metadata_path, duplicates=duplicates)
     record = write_identification(result, output_dir=output_dir, source=dataset, top=top)

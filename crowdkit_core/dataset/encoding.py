@@ -72,8 +72,13 @@ def encode_answers(
     describe: Describe | None = None,
     metadata: "Metadata | None" = None,
     metadata_source: str | None = None,
+    label_format: str = "auto",
 ) -> EncodedAnswers:
-    """Encode raw ids and labels, apply the duplicate policy and check the metadata counts."""
+    """Encode raw ids and labels, apply the duplicate policy and check the metadata counts.
+
+    Ids and labels must be text or integers (None, NaN, booleans and floats are refused as
+    the file readers refuse them); ``label_format`` settles text labels that read both as
+    label names and as class indices (:mod:`crowdkit_core.dataset.label_rule`)."""
     if not (len(tasks) == len(workers) == len(labels)):
         raise DatasetError(f"{source}: tasks, workers and labels have different lengths")
     if len(tasks) == 0:
@@ -87,10 +92,20 @@ def encode_answers(
             f"{metadata_source or source}: label_names has {len(label_names)} names but "
             f"n_classes={n_classes}; make them agree"
         )
+    from crowdkit_core.dataset.label_rule import check_label_format
+    from crowdkit_core.dataset.values import check_values
+
+    check_label_format(label_format, metadata_source or source)
+    for column, what in ((tasks, "task id"), (workers, "worker id"), (labels, "label")):
+        check_values(column, what, source, describe)
     warnings: list[str] = []
     task_ids, task_codes = encode_ids(tasks)
     worker_ids, worker_codes = encode_ids(workers)
-    label_codes, k, names = encode_labels(labels, n_classes, label_names, source, describe, warnings)
+    label_codes, k, names = encode_labels(labels, n_classes, label_names, source, describe, warnings,
+                                          label_format)
+    from crowdkit_core.resources import check_memory
+
+    check_memory(len(task_ids), len(worker_ids), len(tasks), k, metadata_source or source)
 
     n_workers = len(worker_ids)
     task_codes, worker_codes, label_codes, n_dup, keep = apply_duplicates(
@@ -189,27 +204,31 @@ def encode_labels(
     where: str,
     describe: Describe,
     warnings: list[str],
+    label_format: str = "auto",
 ) -> tuple[np.ndarray, int, tuple[str, ...] | None]:
-    """Class index per answer, K and the label names; appends warnings about guessed classes."""
+    """Class index per answer, K and the label names (read by
+    :mod:`crowdkit_core.dataset.label_rule`); appends warnings about guessed classes."""
+    if label_names is not None:
+        from crowdkit_core.dataset.label_rule import ambiguous_message, check_label_names, label_classes
+
+        names = check_label_names(label_names, where)
+        k = n_classes or len(names)
+        values, codes = distinct_typed(raw)
+        classes = label_classes(values, names, k, label_format)
+        for j, (v, c) in enumerate(zip(values, classes)):
+            if c == "ambiguous":
+                raise _first_error(codes, j, where, describe, ambiguous_message(v, names, k))
+            if c is None:
+                raise _first_error(codes, j, where, describe,
+                                   f"unknown label {v!r}; known labels: {', '.join(names)} "
+                                   f"(or class indices 0..{k - 1}); fix the label or label_names")
+        return np.asarray(classes, dtype=np.int64)[codes], k, tuple(names)
     uniques, codes = encode_ids(raw)
     values = list(uniques)
 
     def fail(bad: Any, message: str) -> DatasetError:
-        first = int(np.flatnonzero(codes == values.index(bad))[0])
-        return DatasetError(f"{where}: {describe(first)}: {message}")
+        return _first_error(codes, values.index(bad), where, describe, message)
 
-    if label_names is not None:
-        names = [str(n) for n in label_names]
-        lookup = {n: i for i, n in enumerate(names)}
-        k = n_classes or len(names)
-        mapping = []
-        for v in values:
-            index = label_index(v, lookup, k)
-            if index is None:
-                raise fail(v, f"unknown label {v!r}; known labels: {', '.join(names)} "
-                              f"(or class indices 0..{k - 1}); fix the label or label_names")
-            mapping.append(index)
-        return np.asarray(mapping, dtype=np.int64)[codes], k, tuple(names)
     if n_classes is not None:
         mapping = []
         for v in values:
@@ -238,6 +257,29 @@ def encode_labels(
     if k > len(names_found):
         names_found = names_found + tuple(f"class_{i}" for i in range(len(names_found), k))
     return codes.astype(np.int64), k, names_found
+
+
+def _first_error(codes: np.ndarray, value: int, where: str, describe: Describe, message: str) -> DatasetError:
+    """The error for distinct value ``value``, naming the first answer that holds it."""
+    first = int(np.flatnonzero(codes == value)[0])
+    return DatasetError(f"{where}: {describe(first)}: {message}")
+
+
+def distinct_typed(raw: Sequence[Any] | EncodedColumn) -> tuple[list[Any], np.ndarray]:
+    """Distinct values in first-seen order, keeping their types (the number 4 and the text
+    "4" stay apart: one is an index, the other a name), and each row's code."""
+    if isinstance(raw, EncodedColumn):
+        values, inner = distinct_typed(raw.values)
+        return values, inner[raw.codes]
+    array = np.asarray(raw) if not isinstance(raw, list) else None
+    if array is not None and array.dtype.kind in "iuU":
+        uniques, codes = np.unique(array, return_inverse=True)
+        return uniques.tolist(), codes.astype(np.int64).ravel()
+    index: dict[Any, int] = {}
+    keyed = [(type(v) is str, v) for v in raw]  # 1 == 1.0 == True: key on the type too
+    codes = np.fromiter((index.setdefault(key, len(index)) for key in keyed), dtype=np.int64,
+                        count=len(keyed))
+    return [v for _, v in index], codes
 
 
 def label_index(label: Any, names: dict[str, int], n_classes: int) -> int | None:

@@ -42,43 +42,78 @@ class AnswerColumns(NamedTuple):
     describe: Describe | None = None
 
 
-def load_json(path: Path, expected: str) -> Any:
-    """Parse a UTF-8 JSON file; ``expected`` (what it must hold) goes into syntax errors."""
+class JsonPairs(list):  # type: ignore[type-arg]
+    """A JSON object as its (key, value) pairs in file order, repeated keys kept, so that
+    nothing is dropped before the duplicates policy sees it."""
+
+
+def load_json(path: Path, expected: str, *, keep_pairs: bool = False) -> Any:
+    """Parse a UTF-8 JSON file (a byte-order mark is accepted); ``expected`` (what it must
+    hold) goes into syntax errors.
+
+    A key repeated in one object is an error naming it, or with ``keep_pairs`` every object
+    is a :class:`JsonPairs` that keeps them all. Nesting deeper than Python's recursion limit
+    and numbers too long to convert are one-line errors, never a traceback.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DatasetError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from None
     except OSError as exc:
-        raise DatasetError(f"{path}: cannot read ({exc.strerror})") from None
+        raise DatasetError(f"{path}: cannot read ({one_line(exc)})") from None
+    hook = JsonPairs if keep_pairs else _unique_keys(path)
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=hook)
     except json.JSONDecodeError as exc:
         raise DatasetError(
             f"{path}: invalid JSON at line {exc.lineno} column {exc.colno} ({exc.msg}); "
             f"it must hold {expected}"
         ) from None
+    except RecursionError:
+        raise DatasetError(f"{path}: JSON nested too deeply to read; it must hold {expected}") from None
+    except ValueError as exc:  # e.g. an integer with more than 4300 digits
+        if isinstance(exc, DatasetError):
+            raise
+        raise DatasetError(f"{path}: unreadable JSON value ({one_line(exc)}); it must hold {expected}") from None
+
+
+def _unique_keys(path: Path) -> Any:
+    """An ``object_pairs_hook`` that refuses a key given twice in one object."""
+
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            seen: set[str] = set()
+            repeated = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+            raise DatasetError(f"{path}: key {repeated!r} appears twice in one object; give each key once")
+        return obj
+
+    return hook
 
 
 # -- JSON -------------------------------------------------------------------------------------
 def read_json(path: Path) -> AnswerColumns:
     """peerannot's ``answers.json``: ``{task: {worker: label}}``."""
-    raw = load_json(path, "an object {task: {worker: label}}")
-    if not isinstance(raw, dict):
-        raise DatasetError(f"{path}: top level must be an object {{task: {{worker: label}}}}, got {type(raw).__name__}")
+    raw = load_json(path, "an object {task: {worker: label}}", keep_pairs=True)
+    if not isinstance(raw, JsonPairs):
+        raise DatasetError(f"{path}: top level must be an object {{task: {{worker: label}}}}, got {_json_type(raw)}")
     tasks: list[str] = []
     workers: list[str] = []
     labels: list[Any] = []
-    for task, answers in raw.items():
-        if not isinstance(answers, dict):
+    # A task or a (task, worker) pair given twice keeps every answer: the duplicates policy
+    # (keep, first, last, error) decides, as for any other format.
+    for task, answers in raw:
+        if not isinstance(answers, JsonPairs):
             raise DatasetError(
-                f"{path}: task {task!r} must map to an object {{worker: label}}, got {type(answers).__name__}"
+                f"{path}: task {task!r} must map to an object {{worker: label}}, got {_json_type(answers)}"
             )
         if not answers:
             raise DatasetError(f"{path}: task {task!r} has no answers; remove it or add answers")
-        for worker, label in answers.items():
+        for worker, label in answers:
             if isinstance(label, bool) or not isinstance(label, (int, str)):
+                shown = _json_type(label) if isinstance(label, (JsonPairs, list)) else repr(label)
                 raise DatasetError(
-                    f"{path}: task {task!r}, worker {worker!r}: label {label!r} must be an integer "
+                    f"{path}: task {task!r}, worker {worker!r}: label {shown} must be an integer "
                     "class index or a label name"
                 )
             tasks.append(task)
@@ -89,6 +124,16 @@ def read_json(path: Path) -> AnswerColumns:
         return f"task {tasks[i]!r}, worker {workers[i]!r}"
 
     return AnswerColumns(tasks, workers, labels, describe)
+
+
+def _json_type(value: Any) -> str:
+    """The JSON name of a parsed value's type, for error messages."""
+    if isinstance(value, JsonPairs):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string",
+            type(None): "null"}.get(type(value), type(value).__name__)
 
 
 # -- CSV / TSV --------------------------------------------------------------------------------
@@ -131,7 +176,7 @@ def _find_columns(header: list[str], path: Path) -> tuple[int, int, int]:
 
 def _data_rows(path: Path, delimiter: str) -> Iterator[tuple[int, list[str]]]:
     """Yield (line number, row) for the non-blank data rows of a CSV/TSV file."""
-    with path.open(newline="", encoding="utf-8") as handle:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.reader(handle, delimiter=delimiter)
         next(reader, None)
         for row in reader:
@@ -161,7 +206,7 @@ def _read_table_arrow(path: Path, delimiter: str) -> AnswerColumns | None:
     except ImportError:
         return None
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
             header = next(csv.reader(handle, delimiter=delimiter), None)
         if not header:
             return None
@@ -214,7 +259,7 @@ def _read_table_python(path: Path, delimiter: str) -> AnswerColumns:
     indexes: list[dict[str, int]] = [{}, {}, {}]
     codes = [array("q"), array("q"), array("q")]
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle, delimiter=delimiter)
             header = next(reader, None)
             if header is None:

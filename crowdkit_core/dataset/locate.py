@@ -150,10 +150,12 @@ def load_dataset(
         label_names=label_names, duplicates=duplicates, source=str(answers),
         describe=columns.describe, metadata=metadata,
         metadata_source=str(meta_file) if meta_file else None,
+        label_format=metadata.label_format if metadata is not None else "auto",
     )
     truth = find_gold(folder) if root.is_dir() else None
     gold = None if truth is None else read_gold(
-        truth, encoded.task_ids, encoded.n_classes, encoded.label_names)
+        truth, encoded.task_ids, encoded.n_classes, encoded.label_names,
+        label_format=metadata.label_format if metadata is not None else "auto")
     inputs = [f for f in (answers, meta_file, truth) if f is not None]
     return CrowdDataset.from_encoded(encoded, name=name, metadata=metadata, gold=gold,
                                      source=str(answers), inputs=inputs)

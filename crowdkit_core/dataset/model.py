@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any, Callable, Mapping, Sequence, TypeVar
+from typing import Any, Callable, Literal, Mapping, Sequence, TypeVar
 
 import numpy as np
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
@@ -41,6 +41,9 @@ class Metadata(BaseModel):
     label_names: list[str] | None = Field(
         None, description="Name of each class, in class-index order."
     )
+    label_format: Literal["auto", "names", "indices"] = Field(
+        "auto", description="How text labels that read both as names and as indices are read "
+        "(crowdkit_core.dataset.label_rule).")
 
 
 class CrowdDataset:

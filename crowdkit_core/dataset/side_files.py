@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 
 from crowdkit_core.dataset.encoding import label_index
+from crowdkit_core.dataset.label_rule import ambiguous_message, label_classes
 from crowdkit_core.dataset.formats import load_json
 from crowdkit_core.errors import DatasetError
 
@@ -31,7 +32,7 @@ def find_gold(folder: Path) -> Path | None:
 
 def read_gold(
     path: Path, task_ids: Sequence[Any], n_classes: int, label_names: Sequence[str] | None = None,
-    *, strict: bool = False,
+    *, strict: bool = False, label_format: str = "auto",
 ) -> np.ndarray:
     """Gold class per task of ``task_ids`` (-1 where unknown) from truth.csv/.tsv/.json.
 
@@ -42,9 +43,9 @@ def read_gold(
     """
     pairs = gold_pairs(path)
     index = {str(t): i for i, t in enumerate(task_ids)}
-    names = {str(n): i for i, n in enumerate(label_names or ())}
+    classes = _gold_classes(path, [label for _, label in pairs], n_classes, label_names, label_format)
     gold = np.full(len(task_ids), -1, dtype=np.int64)
-    for task, label in pairs:
+    for (task, label), value in zip(pairs, classes):
         i = index.get(str(task))
         if i is None and strict:
             raise DatasetError(f"{path}: task {task!r} is not in the dataset; remove it from the "
@@ -53,11 +54,23 @@ def read_gold(
             continue
         if strict and gold[i] >= 0:
             raise DatasetError(f"{path}: task {task!r} is given twice; keep one gold label per task")
-        value = label_index(label, names, n_classes)
+        if value == "ambiguous":
+            raise DatasetError(f"{path}: task {task!r}: gold {ambiguous_message(label, label_names or [], n_classes)}")
         if value is None:
             raise DatasetError(f"{path}: task {task!r}: unknown gold label {label!r}; use a label name or class index")
         gold[i] = value
     return gold
+
+
+def _gold_classes(path: Path, labels: list[Any], n_classes: int, label_names: Sequence[str] | None,
+                  label_format: str) -> list[Any]:
+    """Each gold label's class under the dataset's label rule (None: unknown)."""
+    for label in labels:
+        if isinstance(label, bool) or not isinstance(label, (int, str)):
+            raise DatasetError(f"{path}: gold label {label!r} must be a label name or an integer class index")
+    if label_names is None:
+        return [label_index(label, {}, n_classes) for label in labels]
+    return label_classes(labels, [str(n) for n in label_names], n_classes, label_format)
 
 
 def gold_pairs(path: Path) -> list[tuple[Any, Any]]:
@@ -69,7 +82,7 @@ def gold_pairs(path: Path) -> list[tuple[Any, Any]]:
         return list(raw.items())
     pairs = []
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
             header = [h.strip().lower() for h in next(reader, [])]
             if "task" not in header or "label" not in header:
@@ -87,6 +100,8 @@ def gold_pairs(path: Path) -> list[tuple[Any, Any]]:
         raise DatasetError(f"{path}: not UTF-8 text ({exc.reason}); save it as UTF-8") from None
     except csv.Error as exc:
         raise DatasetError(f"{path}: malformed CSV ({exc})") from None
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read ({exc.strerror or exc}); check the path") from None
     return pairs
 
 
@@ -112,7 +127,7 @@ def read_id_list(file: Path, what: str) -> list[str]:
     if file.suffix.lower() == ".npy":
         try:
             return [str(v) for v in np.load(file, allow_pickle=False).ravel().tolist()]
-        except ValueError as exc:
+        except (ValueError, OSError, EOFError) as exc:
             raise DatasetError(f"{file}: not a numpy array of {what} ids ({exc})") from None
     if file.suffix.lower() == ".json":
         raw = load_json(file, f"a list of {what} ids")
@@ -120,7 +135,9 @@ def read_id_list(file: Path, what: str) -> list[str]:
             raise DatasetError(f"{file}: must hold a JSON list of {what} ids")
         return [str(v) for v in raw]
     try:
-        text = file.read_text(encoding="utf-8")
+        text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DatasetError(f"{file}: not UTF-8 text ({exc.reason}); save it as UTF-8") from None
+    except OSError as exc:
+        raise DatasetError(f"{file}: cannot read ({exc.strerror or exc}); check the path") from None
     return [line.strip() for line in text.splitlines() if line.strip()]

@@ -493,6 +493,24 @@ def check_degenerate_data(estimator: Estimator[Any]) -> None:
         assert np.allclose(model.proba_.sum(axis=1), 1.0), f"proba_ rows do not sum to 1 on {data!r}"
 
 
+@_check("proba_in_unit_interval", _aggregator)
+def check_proba_in_unit_interval(estimator: Estimator[Any]) -> None:
+    """Every probability lies in [0, 1] exactly (no 1.0000000000000002 from rounding), on
+    ordinary, unanimous and degenerate data, and with ``smoothing=0`` where it exists."""
+    variants: list[dict[str, Any]] = [{}]
+    if "smoothing" in type(estimator.params).model_fields:
+        variants.append({"smoothing": 0.0})
+    k = _classes(estimator, 3)
+    datasets = [_data(estimator), unanimous_dataset(k)[0],
+                simulate_dataset(n_tasks=200, n_workers=15, n_classes=k, seed=2),  # confident posteriors
+                *degenerate_datasets(functools.partial(_classes, estimator))]
+    for changes in variants:
+        for data in datasets:
+            proba = _fit(estimator, data, **changes).proba_
+            assert proba.min() >= 0.0 and proba.max() <= 1.0, (
+                f"proba_ outside [0, 1] ({proba.min()!r}..{proba.max()!r}) on {data!r} with {changes}")
+
+
 # -- capability checks -------------------------------------------------------------------------
 @_check("iterations", lambda estimator: estimator.tags.iterative)
 def check_iterations(estimator: Estimator[Any]) -> None:

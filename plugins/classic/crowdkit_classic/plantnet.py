@@ -332,19 +332,7 @@ def task_values(source: Any, dataset: CrowdDataset, what: str) -> list[Any]:
         path = Path(source)
         if not path.is_file():
             raise DatasetError(f"{what}: {path}: no such file; give a list or an existing file")
-        suffix = path.suffix.lower()
-        if suffix == ".json":
-            values = json.loads(path.read_text())
-        elif suffix == ".npy":
-            values = np.load(path, allow_pickle=False).tolist()
-        elif suffix in (".csv", ".tsv"):
-            with path.open(newline="") as handle:
-                rows = [r for r in csv.reader(handle, delimiter="\t" if suffix == ".tsv" else ",")
-                        if r]
-            values = {r[0]: r[1] for r in rows if len(r) >= 2} if rows and len(rows[0]) >= 2 \
-                else [r[0] for r in rows]
-        else:
-            values = [line.strip() for line in path.read_text().splitlines() if line.strip()]
+        values = _read_values_file(path, what)
     if isinstance(values, dict):
         position = {str(t): i for i, t in enumerate(dataset.task_ids)}
         out: list[Any] = [None] * dataset.n_tasks
@@ -356,3 +344,26 @@ def task_values(source: Any, dataset: CrowdDataset, what: str) -> list[Any]:
         raise DatasetError(f"{what}: {len(values)} values for {dataset.n_tasks} tasks; give one "
                            "per task in task order, or a {task: value} mapping")
     return list(values)
+
+
+def _read_values_file(path: Path, what: str) -> Any:
+    """A per-task file's values (a {task: value} mapping or a list), through the core's guarded
+    JSON reader; any unreadable file is a one-line DatasetError naming it."""
+    from crowdkit_core.dataset.formats import load_json
+
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return load_json(path, f"{what}: a {{task: value}} object or a list")
+    try:
+        if suffix == ".npy":
+            return np.load(path, allow_pickle=False).tolist()
+        if suffix in (".csv", ".tsv"):
+            with path.open(newline="", encoding="utf-8-sig") as handle:
+                rows = [r for r in csv.reader(handle, delimiter="\t" if suffix == ".tsv" else ",") if r]
+            return {r[0]: r[1] for r in rows if len(r) >= 2} if rows and len(rows[0]) >= 2 \
+                else [r[0] for r in rows]
+        return [line.strip() for line in path.read_text(encoding="utf-8-sig").splitlines() if line.strip()]
+    except (OSError, ValueError, EOFError, csv.Error) as exc:  # UnicodeDecodeError is a ValueError
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise DatasetError(f"{path}: cannot read {what} ({reason}); give a JSON, .npy, CSV or "
+                           "text file of one value per task") from None
