@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
@@ -34,13 +35,13 @@ def toy_archive(n_tasks: int = 30) -> bytes:
     members = {"toy/answers.csv": "task,worker,label\n" + rows,
                "toy/truth.csv": "task,label\n" + "".join(f"{t},{t % 2}\n" for t in range(n_tasks))}
     out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w:gz") as tar:
+    with tarfile.open(fileobj=out, mode="w") as tar:
         for name, text in members.items():
             data = text.encode()
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
-    return out.getvalue()
+    return gzip.compress(out.getvalue(), mtime=0)  # no timestamp: the same bytes every call
 
 
 class Toy(DatasetInstaller):

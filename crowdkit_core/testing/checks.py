@@ -499,7 +499,11 @@ def check_proba_in_unit_interval(estimator: Estimator[Any]) -> None:
     ordinary, unanimous and degenerate data, and with ``smoothing=0`` where it exists."""
     variants: list[dict[str, Any]] = [{}]
     if "smoothing" in type(estimator.params).model_fields:
-        variants.append({"smoothing": 0.0})
+        try:  # only where smoothing=0 is a valid value of the strategy's parameters
+            type(estimator.params).model_validate({**estimator.params.model_dump(), "smoothing": 0.0})
+            variants.append({"smoothing": 0.0})
+        except ValueError:
+            pass
     k = _classes(estimator, 3)
     datasets = [_data(estimator), unanimous_dataset(k)[0],
                 simulate_dataset(n_tasks=200, n_workers=15, n_classes=k, seed=2),  # confident posteriors
