@@ -37,7 +37,14 @@ class TrainingParams(StrategyParams):
         "auto", description="Where to train: auto picks cuda, then mps, then cpu.")
 
 
-class CrowdLayerParams(TrainingParams):
+class CrowdParams(TrainingParams):
+    """Options of every end-to-end crowd model."""
+
+    worker_lr: float = Field(0.01, gt=0, description="Learning rate of the Adam optimiser of the "
+                             "worker layers (the classifier uses optimizer and lr).")
+
+
+class CrowdLayerParams(CrowdParams):
     """CrowdLayer's parameters: the form of each worker's layer."""
 
     conn_type: Literal["mw", "vw", "vb", "vw+b", "sw"] = Field(
@@ -45,7 +52,7 @@ class CrowdLayerParams(TrainingParams):
         "biases, vw+b both, sw one scalar (Rodrigues & Pereira 2018).")
 
 
-class CoNALParams(TrainingParams):
+class CoNALParams(CrowdParams):
     """CoNAL's parameters: the regularisation and the auxiliary network's sizes."""
 
     scale: float = Field(1e-5, ge=0, description="Weight of the term -scale * sum_j ||W_j - W_g||_F "

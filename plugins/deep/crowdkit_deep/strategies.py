@@ -66,6 +66,7 @@ class DeepTrainer(Trainer[TrainingParams]):
                 inputs = images
             answers = Answers(dataset.tasks, dataset.workers, dataset.labels, n)
             objective = self._objective(answers, dataset, network.feature_dim)
+            objective.worker_lr = p.worker_lr
             result = fit_network(network, objective, inputs, np.arange(n), p, device,
                                  validation=validation,
                                  on_epoch=lambda r: self._report(r.epoch, r.train_loss))

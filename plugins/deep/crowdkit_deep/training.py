@@ -31,6 +31,9 @@ class Objective(nn.Module):
     def forward(self, logits: torch.Tensor, features: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
+    #: Learning rate of the separate Adam optimiser of this objective's own parameters.
+    worker_lr: float = 0.01
+
     def hard_targets(self, rows: np.ndarray) -> np.ndarray | None:
         """Labels the training accuracy is measured against (None: no training accuracy)."""
         return None
@@ -126,12 +129,18 @@ def batch_loader(inputs: Any, batches: Sequence[np.ndarray], num_workers: int) -
                                        num_workers=num_workers, persistent_workers=False)
 
 
-def make_optimizer(params: TrainingParams, network: nn.Module, objective: nn.Module) -> torch.optim.Optimizer:
-    """The optimiser: the classifier with weight decay, the worker layers without (decay
-    would pull CrowdLayer's matrices to zero, as in peerannot)."""
-    groups = [{"params": [p for p in network.parameters() if p.requires_grad], "weight_decay": params.decay},
-              {"params": [p for p in objective.parameters() if p.requires_grad], "weight_decay": 0.0}]
-    groups = [g for g in groups if g["params"]]
+def make_optimizers(params: TrainingParams, network: nn.Module, objective: "Objective") -> list[torch.optim.Optimizer]:
+    """The classifier's optimiser (with weight decay), and Adam without decay for the worker
+    layers, as in the original Keras code: decay would pull CrowdLayer's matrices to zero (as
+    in peerannot), and under SGD each worker's gradient is diluted by its share of the batch's
+    answers (about 1/n_workers), so the layers barely move."""
+    main = _optimizer(params, [p for p in network.parameters() if p.requires_grad])
+    own = [p for p in objective.parameters() if p.requires_grad]
+    return [main, torch.optim.Adam(own, lr=objective.worker_lr)] if own else [main]
+
+
+def _optimizer(params: TrainingParams, parameters: list[nn.Parameter]) -> torch.optim.Optimizer:
+    groups = [{"params": parameters, "weight_decay": params.decay}]
     if params.optimizer == "sgd":
         return torch.optim.SGD(groups, lr=params.lr, momentum=params.momentum)
     if params.optimizer == "adam":
@@ -201,7 +210,8 @@ def fit_network(network: nn.Module, objective: Objective, inputs: Any, rows: np.
     objective.to(device)
     if device.type == "cuda":
         network.to(memory_format=torch.channels_last)
-    optimizer = make_optimizer(params, network, objective)
+    optimizers = make_optimizers(params, network, objective)
+    optimizer = optimizers[0]
     scheduler = make_scheduler(params, optimizer)
     loader_inputs = None if isinstance(inputs, _TaskIndex) else inputs
     result = TrainResult(selection="val_loss" if validation is not None else "last_epoch")
@@ -222,9 +232,11 @@ def fit_network(network: nn.Module, objective: Objective, inputs: Any, rows: np.
             with _autocast(device):
                 logits, features = network(x)
                 loss = objective(logits.float(), features.float(), batch_rows.to(device))
-            optimizer.zero_grad(set_to_none=True)
+            for opt in optimizers:
+                opt.zero_grad(set_to_none=True)
             loss.backward()
-            optimizer.step()
+            for opt in optimizers:
+                opt.step()
             _sync(device)
             compute += time.perf_counter() - tick
             loss_sum += float(loss.detach()) * len(batch_rows)
