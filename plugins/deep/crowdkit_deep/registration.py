@@ -9,10 +9,10 @@ from crowdkit_core import hookimpl
 from crowdkit_core.registry import StrategyInfo
 
 STRATEGIES: tuple[StrategyInfo, ...] = (
-    StrategyInfo("CrowdLayer", "crowdkit_deep.strategies:CrowdLayer",
+    StrategyInfo("CrowdLayer", "crowdkit_deep.crowdlayer:CrowdLayer",
                  "Crowd layer: a per-worker matrix on the classifier's output, trained end to end.",
                  ("crowd_layer", "crowdlayer"), kind="trainer"),
-    StrategyInfo("CoNAL", "crowdkit_deep.strategies:CoNAL",
+    StrategyInfo("CoNAL", "crowdkit_deep.conal:CoNAL",
                  "Common noise adaptation layers: global and per-worker confusions mixed per answer.",
                  ("conal",), kind="trainer"),
 )

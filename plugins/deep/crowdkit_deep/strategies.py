@@ -1,4 +1,4 @@
-"""CrowdLayer and CoNAL: classifiers trained end to end from the raw crowd answers.
+"""The shared base of the end-to-end crowd models (CrowdLayer, CoNAL): classifiers trained from the raw answers.
 
 Both fit on a :class:`~crowdkit_core.dataset.CrowdDataset` with the training images given as
 ``fit(data, images=...)`` ((n_tasks, 3, S, S) uint8, row i = task i) and optionally
@@ -16,7 +16,7 @@ import numpy as np
 from crowdkit_core.errors import DatasetError
 from crowdkit_core.estimator import FitInput, Output
 from crowdkit_core.trainer import Trainer
-from crowdkit_deep.params import CoNALParams, CrowdLayerParams, TrainingParams
+from crowdkit_deep.params import TrainingParams
 
 
 def _task_table(n_tasks: int, k: int) -> Any:
@@ -99,43 +99,3 @@ class DeepTrainer(Trainer[TrainingParams]):
         if "proba_" not in self.__dict__:
             getattr(self, "proba_")
         return self._network
-
-
-class CrowdLayer(DeepTrainer):
-    """Crowd layer (Rodrigues & Pereira, AAAI 2018): per-worker layers on the classifier's
-    softmax, trained by the masked cross-entropy of the answers; the classifier alone predicts."""
-
-    Params = CrowdLayerParams
-    reference = ("F. Rodrigues and F. Pereira. Deep learning from crowds. AAAI 2018. "
-                 "https://arxiv.org/abs/1709.01779")
-
-    def _objective(self, answers: Any, dataset: Any, feature_dim: int) -> Any:
-        from crowdkit_deep.objectives import CrowdLayerObjective
-
-        return CrowdLayerObjective(answers, dataset.n_workers, dataset.n_classes, self.params.conn_type)
-
-    def _worker_parameters(self, objective: Any) -> np.ndarray:
-        return objective.raw()
-
-
-class CoNAL(DeepTrainer):
-    """Common noise adaptation layers (Chu, Ma & Wang, AAAI 2021): a global and per-worker
-    confusion mixed per answer by an auxiliary network on the classifier's features."""
-
-    Params = CoNALParams
-    reference = ("Z. Chu, J. Ma and H. Wang. Learning from crowds by modeling common confusions. "
-                 "AAAI 2021. https://arxiv.org/abs/2012.13052")
-    outputs: ClassVar[tuple[Output, ...]] = (
-        Output("global_confusion_", "dataset", ("K", "K"), "the common confusion softmax(W_g)"),
-    )
-
-    def _objective(self, answers: Any, dataset: Any, feature_dim: int) -> Any:
-        from crowdkit_deep.objectives import CoNALObjective
-
-        p = self.params
-        return CoNALObjective(answers, dataset.n_workers, dataset.n_classes, feature_dim, p.scale,
-                              p.embedding_dim, p.hidden_dim)
-
-    def _fit(self, dataset: Any, images: Any = None, validation: Any = None) -> None:
-        super()._fit(dataset, images=images, validation=validation)
-        self.global_confusion_ = self._objective_module.global_confusion()
