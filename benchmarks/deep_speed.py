@@ -4,8 +4,8 @@ simulated workers, and the share of the epoch spent outside forward/backward/ste
     python benchmarks/deep_speed.py [--device cpu|cuda] [--n-images 3000] [--epochs 2]
 
 Images: scikit-learn's digits (tiled to --n-images) resized to 32x32, resnet18, batch 64.
-peerannot is not run side by side: it needs torch.hub (GitHub) for every model, and this
-machine is offline (see docs/benchmarks.md).
+peerannot is not run side by side yet (its models come through torch.hub, which needs
+GitHub; see docs/benchmarks.md).
 """
 
 from __future__ import annotations
