@@ -50,7 +50,8 @@ def _strategy_pages():
             yield pytest.param(info, DOCS / "identification" / f"{info.name}.md", id=info.name)
             continue
         module = info.target.split(":")[0].rsplit(".", 1)[-1]
-        yield pytest.param(info, DOCS / "strategies" / f"{module}.md", id=info.name)
+        folder = "deep" if info.kind == "trainer" else "strategies"  # trainers: docs/deep/
+        yield pytest.param(info, DOCS / folder / f"{module}.md", id=info.name)
 
 
 @pytest.mark.parametrize("info, page", list(_strategy_pages()))
