@@ -306,6 +306,7 @@ def read_parquet(path: Path) -> AnswerColumns:
     import pyarrow as pa  # type: ignore[import-not-found]
 
     try:
+        _check_parquet_sizes(path, pq.ParquetFile(path).metadata)
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
         raise DatasetError(f"{path}: not a readable Parquet file ({one_line(exc)}); check the file") from None
@@ -333,6 +334,26 @@ def read_parquet(path: Path) -> AnswerColumns:
         return f"row {i + 1}"
 
     return AnswerColumns(cols[0], cols[1], cols[2], describe)
+
+
+def _check_parquet_sizes(path: Path, metadata: Any) -> None:
+    """Refuse a Parquet file whose footer declares more rows or bytes than memory holds
+    before decoding it: a corrupt length field would otherwise make Arrow allocate it."""
+    from crowdkit_core.resources import _size, available_memory
+
+    available = available_memory()
+    if available is None:
+        return
+    declared = 0
+    for g in range(metadata.num_row_groups):
+        group = metadata.row_group(g)
+        declared += sum(max(group.column(c).total_uncompressed_size, 0) for c in range(group.num_columns))
+    needed = max(declared, 0) + 24 * max(metadata.num_rows, 0)  # three int64 columns after reading
+    if needed > available // 2:
+        raise DatasetError(
+            f"{path}: declares {metadata.num_rows} rows and {_size(declared)} of column data, more "
+            f"than half the {_size(available)} of memory available; the file is corrupt or too "
+            "large for memory (see docs/engines.md for larger-than-memory inputs)")
 
 
 def one_line(exc: BaseException) -> str:
