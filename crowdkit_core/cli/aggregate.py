@@ -54,28 +54,20 @@ def aggregate(
     from crowdkit_core.engines.job import check_engine_options
 
     check_format(fmt)
-    _check_mode_options(init_from, init_mode, update, state_out, path_remove, task_data)
+    _check_mode_options(init_from, init_mode, update, state_out, path_remove, task_data,
+                        gold=gold, holdout_gold=holdout_gold, engine=engine)
     check_engine_options(engine, scheduler, workers, memory_limit)
     registry = get_registry()
     warn_plugin_failures(registry)
     spec = resolve_strategy(strategy, overrides=param or (), seed=seed, registry=registry)
     max_iter = spec.params.max_iter if spec.strategy_class.tags.iterative else None  # type: ignore[attr-defined]
     if engine != "threads":
-        if init_from is not None or update is not None or gold is not None or holdout_gold is not None:
-            from crowdkit_core.errors import CrowdkitError
-
-            raise CrowdkitError("--init-from, --update, --gold and --holdout-gold run on the local "
-                                "engine only; drop --engine or them")
         _on_engine(dataset, spec, engine, max_iter, as_json, hard=hard, fmt=fmt, output_dir=output_dir,
                    scheduler=scheduler, workers=workers, memory_limit=memory_limit,
                    partitions=partitions, by_file=by_file)
         return
     extra = None
     if update is not None:
-        if gold is not None or holdout_gold is not None:
-            from crowdkit_core.errors import CrowdkitError
-
-            raise CrowdkitError("--gold and --holdout-gold cannot be combined with --update")
         from pathlib import Path
 
         from crowdkit_core.incremental import update as run_update
@@ -109,7 +101,8 @@ def aggregate(
 
 
 def _check_mode_options(init_from: Any, init_mode: str, update: Any, state_out: Any,
-                        path_remove: Any, task_data: Any) -> None:
+                        path_remove: Any, task_data: Any, *, gold: Any, holdout_gold: Any,
+                        engine: str) -> None:
     """One-line errors for option combinations that make no sense, before any work."""
     from crowdkit_core.errors import CrowdkitError
     from crowdkit_core.worker_file import INIT_MODES
@@ -120,10 +113,14 @@ def _check_mode_options(init_from: Any, init_mode: str, update: Any, state_out: 
         raise CrowdkitError("--state-out needs --update STATE (the state to add the batch to)")
     if update is not None:
         for name, value in (("--init-from", init_from), ("--path-remove", path_remove),
-                            ("--task-data", task_data)):
-            if value:
+                            ("--task-data", task_data), ("--gold", gold),
+                            ("--holdout-gold", holdout_gold)):
+            if value is not None and value not in ("", []):
                 raise CrowdkitError(f"{name} cannot be combined with --update; a state carries "
                                     "its own history")
+    if engine != "threads" and any(v is not None for v in (init_from, update, gold, holdout_gold)):
+        raise CrowdkitError("--init-from, --update, --gold and --holdout-gold run on the local "
+                            "engine only; drop --engine or them")
 
 
 def _on_engine(dataset: str, spec: Any, engine: str, max_iter: int | None, as_json: bool, *,

@@ -14,7 +14,7 @@ import stat
 import tarfile
 import zipfile
 from pathlib import Path, PurePosixPath
-from typing import IO, Iterator
+from typing import IO
 
 from crowdkit_core.errors import DatasetError
 
@@ -126,17 +126,13 @@ def _replace(path: Path) -> None:
         path.unlink()
 
 
-def _zip_entries(archive: Path, zf: zipfile.ZipFile) -> Iterator[tuple[zipfile.ZipInfo, int]]:
-    for info in zf.infolist():
-        yield info, (info.external_attr >> 16) & 0xFFFF
-
-
 def _extract_zip(archive: Path, into: Path, max_bytes: int) -> None:
     root = into.resolve()
     with zipfile.ZipFile(archive) as zf:
         declared = 0
         plan = []
-        for info, mode in _zip_entries(archive, zf):
+        for info in zf.infolist():
+            mode = (info.external_attr >> 16) & 0xFFFF
             where = _member_path(archive, root, info.filename)
             kind = stat.S_IFMT(mode)
             if kind and kind not in (stat.S_IFREG, stat.S_IFDIR, stat.S_IFLNK):

@@ -12,7 +12,6 @@ keeps a lock file of first-seen digests, and its progress bar is tqdm rather tha
 
 from __future__ import annotations
 
-import hashlib
 import http.client
 import os
 import socket
@@ -179,7 +178,3 @@ def _download(remote: RemoteFile, part: Path, reporter: Reporter, timeout: float
             f"{url}: the download stopped at {received} of {total} bytes; run the install "
             "again to resume it")
 
-
-def sha256_bytes(data: bytes) -> str:
-    """Hex sha256 of ``data`` (for tests and fixtures)."""
-    return hashlib.sha256(data).hexdigest()

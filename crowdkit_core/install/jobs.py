@@ -185,11 +185,11 @@ def _check_built(work: Path, name: str) -> None:
     from crowdkit_core.dataset import load_dataset
 
     try:
-        load_dataset(work)
+        data = load_dataset(work)
     except DatasetError as exc:
         raise StrategyFailed(f"{name}: the installer built a dataset that does not load ({exc}); "
                              "this is a bug in the installer, please report it") from None
-    problems = check_layout(work)
+    problems = check_layout(work, data)
     if problems:
         raise StrategyFailed(f"{name}: the installer built an inconsistent dataset: {problems[0]}; "
                              "this is a bug in the installer, please report it")

@@ -98,7 +98,7 @@ def split_files(folder: Path, split: str) -> dict[int, tuple[str, Path]]:
     return found
 
 
-def check_layout(folder: Path) -> list[str]:
+def check_layout(folder: Path, data: Any = None) -> list[str]:
     """Problems of a built dataset folder's image/audio splits (empty when consistent).
 
     ``train/`` must hold exactly one file per task of ``answers.json``; class folders must be
@@ -106,9 +106,10 @@ def check_layout(folder: Path) -> list[str]:
     """
     if not (folder / "train").is_dir():
         return []
-    from crowdkit_core.dataset import load_dataset
+    if data is None:  # the caller may pass the dataset it already loaded from ``folder``
+        from crowdkit_core.dataset import load_dataset
 
-    data = load_dataset(folder)
+        data = load_dataset(folder)
     problems: list[str] = []
     names = list(data.label_names) if data.label_names is not None else None
     for split in SPLITS:

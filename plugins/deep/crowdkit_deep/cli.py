@@ -43,9 +43,16 @@ def require_torch(command: str) -> None:
                             "(or pip install torch torchvision)")
 
 
+#: The training options shared by ``train`` and ``aggregate-deep`` (their parameter names).
+TRAINING_OPTIONS = ("model", "pretrained", "freeze", "img_size", "data_augmentation", "n_epochs",
+                    "lr", "momentum", "decay", "optimizer", "scheduler", "milestones", "lr_decay",
+                    "batch_size", "num_workers", "device")
+
+
 def _options(values: dict[str, Any]) -> dict[str, Any]:
-    """The training options given on the command line (None = not given)."""
-    out = {k: v for k, v in values.items() if v is not None}
+    """The training options given on the command line (None = not given), from a command's
+    arguments (its ``locals()``)."""
+    out = {k: values[k] for k in TRAINING_OPTIONS if values.get(k) is not None}
     if "milestones" in out:
         out["milestones"] = tuple(out["milestones"])
     return out
@@ -92,11 +99,7 @@ def train(dataset: Dataset, output_name: Name,
     from crowdkit_deep import jobs
     from crowdkit_deep.params import TrainingParams
 
-    options = _options(dict(model=model, pretrained=pretrained, freeze=freeze, img_size=img_size,
-                            data_augmentation=data_augmentation, n_epochs=n_epochs, lr=lr,
-                            momentum=momentum, decay=decay, optimizer=optimizer, scheduler=scheduler,
-                            milestones=milestones, lr_decay=lr_decay, batch_size=batch_size,
-                            num_workers=num_workers, device=device, seed=seed))
+    options = {**_options(locals()), "seed": seed}
     params = validate_params(TrainingParams, options, owner=lambda: "crowd train")
     result = jobs.train(dataset, output_name, labels, params, n_classes=n_classes,
                         metadata_path=metadata_path, path_remove=path_remove, on_epoch=_progress(json))
@@ -117,11 +120,7 @@ def aggregate_deep(dataset: Dataset, output_name: Name,
     from crowdkit_core.application import resolve_strategy
     from crowdkit_deep import jobs
 
-    options = _options(dict(model=model, pretrained=pretrained, freeze=freeze, img_size=img_size,
-                            data_augmentation=data_augmentation, n_epochs=n_epochs, lr=lr,
-                            momentum=momentum, decay=decay, optimizer=optimizer, scheduler=scheduler,
-                            milestones=milestones, lr_decay=lr_decay, batch_size=batch_size,
-                            num_workers=num_workers, device=device))
+    options = _options(locals())
     overrides = [f"{k}=[{','.join(map(str, v))}]" if isinstance(v, tuple) else (f"{k}='{v}'" if isinstance(v, str) else f"{k}={v}") for k, v in options.items()]
     spec = resolve_strategy(strategy, overrides=overrides, seed=seed, kind="trainer")
     result = jobs.aggregate_deep(dataset, output_name, spec, n_classes=n_classes,
