@@ -240,3 +240,20 @@ def test_site_builds_strict_and_loads_nothing_from_elsewhere(tmp_path):
         assert not loads, f"{page}: loads from the network"
     ds = (tmp_path / "strategies" / "dawid_skene" / "index.html").read_text()
     assert 'class="arithmatex"' in ds and "<code>max_iter</code>" in ds
+
+
+def test_report_screenshots_are_shown_and_small():
+    text = (DOCS / "report.md").read_text()
+    shots = sorted((DOCS / "img").glob("report*.png"))
+    assert len(shots) >= 3
+    for shot in shots:
+        assert f"(img/{shot.name})" in text, f"{shot.name} not shown on report.md"
+        assert shot.stat().st_size < 300_000, f"{shot.name}: {shot.stat().st_size} bytes"
+
+
+def test_api_reference_shows_sphinx_roles_as_code():
+    roles = _hook("api_roles")
+    html = ("<p>A :class:<code>~crowdkit_core.errors.CrowdkitError</code> or "
+            ":func:<code>resolve_strategy</code> as the command line::</p>")
+    assert roles.plain_roles(html) == ("<p>A <code>CrowdkitError</code> or "
+                                       "<code>resolve_strategy</code> as the command line:</p>")

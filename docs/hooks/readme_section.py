@@ -1,4 +1,4 @@
-"""MkDocs hook: ``<!-- readme: TITLE -->`` in a page becomes the README's ``## TITLE`` section.
+"""MkDocs hook: a line ``<!-- readme: TITLE -->`` in a page becomes the README's ``## TITLE`` section.
 
 The quickstart's commands are the README's, word for word, so the two cannot drift.
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-MARKER = re.compile(r"<!--\s*readme:\s*(?P<title>[^>]+?)\s*-->")
+MARKER = re.compile(r"^<!--\s*readme:\s*(?P<title>[^>]+?)\s*-->[ \t]*$", re.M)
 
 
 def readme_section(text: str, title: str) -> str:

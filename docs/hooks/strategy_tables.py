@@ -4,7 +4,7 @@
 type, default, constraint, description: what ``crowd describe NAME`` prints);
 ``<!-- accuracy: NAME -->`` its rows of the tables ``benchmarks/accuracy.py`` writes to
 docs/accuracy.md; ``<!-- speed: NAME -->`` its fit times there and its rows of the speed
-tables of docs/benchmarks.md. A marker that finds nothing stops the build, so a page cannot
+tables of docs/benchmarks.md. A marker stands alone on its line. One that finds nothing stops the build, so a page cannot
 quietly lose its figures.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 from mdtable import Table, code, escape, find_table, parse_tables, prose, render, slug
 
 DOCS = Path(__file__).resolve().parents[1]
-MARKER = re.compile(r"<!--\s*(?P<kind>params|accuracy|speed):\s*(?P<name>[^>]+?)\s*-->")
+MARKER = re.compile(r"^<!--\s*(?P<kind>params|accuracy|speed):\s*(?P<name>[^>]+?)\s*-->[ \t]*$", re.M)
 
 
 class MarkerError(LookupError):
