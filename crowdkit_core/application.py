@@ -62,6 +62,26 @@ class AggregationResult:
         export = getattr(self.model, "export_workers", None)
         return export(self.dataset) if export is not None else None
 
+    @property
+    def frames(self) -> Any:
+        """pandas views of the results keyed by the original ids (the fitted model's
+        :class:`~crowdkit_core.frame_view.FrameView`: tasks left out by ``remove`` are not
+        in them)."""
+        return self.model.frames
+
+    def write(self, **options: Any) -> dict[str, Any]:
+        """Write the labels, details and provenance files as ``crowd aggregate`` does
+        (:func:`crowdkit_core.writers.write_result` with ``options``: ``fmt``, ``hard``,
+        ``output_dir``...); returns the provenance record as written."""
+        from crowdkit_core.writers import write_result
+
+        return write_result(self, **options)
+
+    def _repr_html_(self) -> str:
+        from crowdkit_core.notebook import result_html
+
+        return result_html(self)
+
 
 def resolve_strategy(strategy: str, *, overrides: Sequence[str] = (), seed: int | None = None,
                      registry: "PluginRegistry | None" = None,
