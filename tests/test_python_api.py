@@ -199,3 +199,19 @@ def test_write_results_with_provenance_from_python(tmp_path):
                           ".provenance.json").read_text())
     assert written["strategy"] == "MV[ties=lowest]" and written["input_sha256"]
     assert (tmp_path / record["output"].rsplit("/", 1)[-1]).read_text().startswith("task,label\n")
+
+
+@pytest.mark.slow
+def test_the_python_api_page_runs(tmp_path, monkeypatch):
+    """Every code block of docs/python-api.md runs, in order, in one namespace."""
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "python-api.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", page, re.S)
+    assert len(blocks) >= 5
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    for block in blocks:
+        exec(compile(block, "docs/python-api.md", "exec"), namespace)  # noqa: S102
+    assert (tmp_path / "labels").is_dir() and namespace["result"].frames.labels.shape == (1000,)
