@@ -11,6 +11,7 @@ import types
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import crowdkit_core as ck
 from crowdkit_core.dataset import load_dataset
@@ -215,3 +216,26 @@ def test_the_python_api_page_runs(tmp_path, monkeypatch):
     for block in blocks:
         exec(compile(block, "docs/python-api.md", "exec"), namespace)  # noqa: S102
     assert (tmp_path / "labels").is_dir() and namespace["result"].frames.labels.shape == (1000,)
+
+
+def test_aggregate_takes_a_dataframe():
+    result = ck.aggregate(TOY.assign(label=TOY.label.map({0: 5, 1: 9})), "DS[smoothing=0]")
+    assert result.frames.labels.to_dict() == {"t1": 5, "t2": 9}
+    assert result.provenance["inputs"] == [] and result.provenance["input_sha256"] is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c", 7, 8]), st.integers(0, 5),
+                          st.sampled_from([3, 10, 11])), min_size=1, max_size=40))
+def test_frames_round_trip_ids_and_label_values(rows):
+    """For any small frame, fit_predict labels every task once with one of its own labels, and
+    majority vote with ties='lowest' equals pandas' own count."""
+    df = pd.DataFrame(rows, columns=["task", "worker", "label"]).astype({"task": str})
+    labels = MV(ties="lowest").fit_predict(df)
+    assert sorted(labels.index) == sorted(df.task.unique())
+    counts = df.groupby(["task", "label"]).size().unstack(fill_value=0)
+    expected = counts.idxmax(axis=1)  # columns sorted: the lowest label wins ties
+    assert labels.reindex(expected.index).tolist() == expected.tolist()
+    proba = DS(max_iter=3).fit_predict_proba(df)
+    assert set(df.label.unique()) <= set(proba.columns)  # one label alone gets a second class
+    assert np.allclose(proba.sum(axis=1), 1.0)
