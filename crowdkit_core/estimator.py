@@ -75,10 +75,11 @@ class Output:
 
 @dataclass(frozen=True)
 class FitInput:
-    """A per-task input of ``fit`` besides the dataset (e.g. PlantNet's authors).
+    """A per-task or per-worker input of ``fit`` besides the dataset (PlantNet's authors,
+    MV's skills).
 
     Given as ``fit(data, name=values)`` or carried by the dataset (``dataset.task_data``);
-    never a parameter, so specs and provenance never hold n_tasks-long lists.
+    never a parameter, so specs and provenance never hold n_tasks- or n_workers-long lists.
     """
 
     name: str
