@@ -175,8 +175,8 @@ def test_markers_fail_loudly():
 
     with pytest.raises(PluginError, match="NoSuchStrategy"):
         tables.fill_markers("<!-- params: NoSuchStrategy -->", "strategies/x.md")
-    with pytest.raises(PluginError, match="no accuracy row for GoldMV"):
-        tables.fill_markers("<!-- accuracy: GoldMV -->", "strategies/gold_mv.md")
+    with pytest.raises(PluginError, match="no accuracy row for entropy"):
+        tables.fill_markers("<!-- accuracy: entropy -->", "identification/entropy.md")
     assert "`max_iter`" in tables.fill_markers("<!-- params: dawid_skene -->", "strategies/x.md")
 
 
