@@ -16,7 +16,7 @@ import pytest
 from _plugin_skeletons import generate, implement, skeleton_path
 from crowdkit_core.errors import CrowdkitError, NotImplementedYet
 from crowdkit_core.plugins import PluginRegistry, reset_registry
-from crowdkit_core.scaffold import PLUGIN_KINDS, generate_plugin, plugin_names, render_plugin
+from crowdkit_core.scaffold import PLUGIN_KINDS, plugin_names, render_plugin
 
 BASES = {"aggregation": "crowdkit_core.aggregator:Aggregator",
          "identification": "crowdkit_core.identification:Identifier",

@@ -29,7 +29,7 @@ def create_app() -> typer.Typer:
         cls=OneLineErrorGroup,
         help="crowdkit: aggregate crowdsourced labels with pluggable strategies.",
         no_args_is_help=True,
-        add_completion=False,
+        add_completion=True,
         pretty_exceptions_show_locals=False,
         rich_markup_mode="rich",
     )
@@ -70,4 +70,10 @@ def main() -> None:
     import os
 
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    create_app()(prog_name="crowd")
+    from crowdkit_core.completion import completing, completion_command
+
+    app = create_app()
+    if completing():  # a shell asks for completions: strategy and dataset names too
+        completion_command(app)(prog_name="crowd")
+    else:
+        app(prog_name="crowd")
