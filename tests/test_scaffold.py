@@ -206,6 +206,23 @@ def test_unimplemented_strategy_is_one_cli_line(cli, tmp_path, imported):
     assert not out.exists()
 
 
+def test_generated_tests_fail_in_one_line_until_written(tmp_path):
+    """The skeleton's own suite: the checks that need no fit pass, each one that fits fails
+    with the one-line 'not implemented yet' (crowdkit's pytest plugin), never a traceback."""
+    plugin = generate("unwritten", "aggregation", tmp_path)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(plugin.folder), os.environ.get("PYTHONPATH", "")])}
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k",
+                          "conformance"],
+                         capture_output=True, text=True, cwd=plugin.folder, env=env, timeout=300)
+    assert run.returncode == 1, run.stdout[-2000:]
+    message = f"Unwritten is not implemented yet: write _fit in {skeleton_path(plugin)}"
+    failures = run.stdout.split("= FAILURES =", 1)[1].split("short test summary", 1)[0]
+    blocks = [b for b in failures.split("\n_") if "test_conformance" in b]
+    assert blocks and all(message in b for b in blocks)
+    assert "Traceback" not in failures and "raise NotImplementedYet" not in failures
+    assert " passed" in run.stdout.splitlines()[-1]  # params_model, spec_round_trip, ...
+
+
 def _venv_with_host_packages(venv: Path) -> Path:
     """A new venv (no pip of its own) that sees this environment's site-packages through a
     .pth file, so installing into it needs no network; returns its python."""
