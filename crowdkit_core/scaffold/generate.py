@@ -116,7 +116,7 @@ def render_plugin(names: PluginNames) -> dict[str, bytes]:
         "entry_point": names.entry_point, "module": names.module, "kind": names.kind,
         "class_name": names.class_name, "class_qualname": names.class_qualname,
         "registered": names.registered_name,
-        "summary": f"{names.class_name}: a crowdkit {text['noun']} (describe it in one line).",
+        "summary": f"A crowdkit {text['noun']} (describe it in one line).",
     }
     values.update({key: value.format(core=__version__, **values) for key, value in text.items()})
     values["write_it"] = textwrap.fill(values["write_it"], width=92, break_on_hyphens=False)
