@@ -61,13 +61,22 @@ class Aggregator(Estimator[P], Generic[P]):
             self.proba_ = dataset.rows(self.partition_proba_)
             self.labels_ = dataset.rows(self.partition_labels_)
 
-    def fit_predict(self, data: Any, **inputs: Any) -> np.ndarray:
-        """Fit, then return ``labels_``."""
-        return self.fit(data, **inputs).labels_
+    def fit_predict(self, data: Any, *args: Any, **inputs: Any) -> Any:
+        """Fit, then return ``labels_``; for a DataFrame, a Series indexed by task id holding
+        label values (``frames.labels``), as crowd-kit's ``fit_predict``."""
+        self.fit(data, *args, **inputs)
+        return self.frames.labels if _from_frame(self) else self.labels_
 
-    def fit_predict_proba(self, data: Any, **inputs: Any) -> np.ndarray:
-        """Fit, then return ``proba_``."""
-        return self.fit(data, **inputs).proba_
+    def fit_predict_proba(self, data: Any, *args: Any, **inputs: Any) -> Any:
+        """Fit, then return ``proba_``; for a DataFrame, a DataFrame indexed by task id with
+        one column per label (``frames.proba``)."""
+        self.fit(data, *args, **inputs)
+        return self.frames.proba if _from_frame(self) else self.proba_
+
+
+def _from_frame(model: Aggregator[Any]) -> bool:
+    """Whether the last fit was given a DataFrame (results then go back as pandas objects)."""
+    return bool(getattr(model.__dict__.get("_fit_index"), "from_frame", False))
 
 
 def labels_from_proba(

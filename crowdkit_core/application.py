@@ -62,6 +62,26 @@ class AggregationResult:
         export = getattr(self.model, "export_workers", None)
         return export(self.dataset) if export is not None else None
 
+    @property
+    def frames(self) -> Any:
+        """pandas views of the results keyed by the original ids (the fitted model's
+        :class:`~crowdkit_core.frame_view.FrameView`: tasks left out by ``remove`` are not
+        in them)."""
+        return self.model.frames
+
+    def write(self, **options: Any) -> dict[str, Any]:
+        """Write the labels, details and provenance files as ``crowd aggregate`` does
+        (:func:`crowdkit_core.writers.write_result` with ``options``: ``fmt``, ``hard``,
+        ``output_dir``...); returns the provenance record as written."""
+        from crowdkit_core.writers import write_result
+
+        return write_result(self, **options)
+
+    def _repr_html_(self) -> str:
+        from crowdkit_core.notebook import result_html
+
+        return result_html(self)
+
 
 def resolve_strategy(strategy: str, *, overrides: Sequence[str] = (), seed: int | None = None,
                      registry: "PluginRegistry | None" = None,
@@ -95,12 +115,14 @@ def aggregate(
     """Run ``strategy`` (a spec such as ``"DS[tol=1e-5]"``) on ``dataset`` and return the result.
 
     ``dataset`` is a folder, answers file or ``bundled:NAME`` (loaded with ``answers_file``,
-    ``metadata_path`` and ``duplicates``) or a :class:`CrowdDataset`. A spec string is
+    ``metadata_path`` and ``duplicates``), a :class:`CrowdDataset` or a DataFrame with
+    ``task``, ``worker``, ``label`` columns. A spec string is
     resolved with :func:`resolve_strategy` (``overrides``, then ``seed``); an already
     resolved spec is used as it is. ``remove`` is a task list file whose tasks are left out
     (label -1, zero probabilities); ``on_iteration(iteration, objective)`` sees every EM step.
-    ``task_data`` maps the strategy's declared per-task inputs (``fit_inputs``, e.g.
-    PlantNet's ``authors``) to values or files; files are fingerprinted like the dataset.
+    ``task_data`` maps the strategy's declared per-task or per-worker inputs (``fit_inputs``,
+    e.g. PlantNet's ``authors``, MV's ``skills``) to values or files; files are fingerprinted
+    like the dataset.
     ``init_from`` is a workers file of an earlier fit of the same strategy (a warm start,
     ``init_mode`` ``assign``, ``addition`` or ``prior``: see docs/warm-start.md); it is
     fingerprinted too.
@@ -113,7 +135,8 @@ def aggregate(
     an unexpected exception inside the strategy becomes
     :class:`~crowdkit_core.errors.StrategyFailed` (a bug report, not a user error).
     """
-    from crowdkit_core.dataset import CrowdDataset, load_dataset
+    from crowdkit_core.dataset import CrowdDataset, as_dataset, load_dataset
+    from crowdkit_core.dataset.frames import is_frame
     from crowdkit_core.provenance import provenance_record
 
     start = time.perf_counter()
@@ -123,6 +146,8 @@ def aggregate(
         spec = strategy
     if isinstance(dataset, CrowdDataset):
         data = dataset
+    elif is_frame(dataset):  # a DataFrame task,worker,label: no file to fingerprint
+        data = as_dataset(dataset)
     else:
         data = load_dataset(dataset, answers_file=answers_file, metadata_path=metadata_path,
                             duplicates=duplicates)  # type: ignore[arg-type]
@@ -168,7 +193,7 @@ def _gold_inputs(spec: "ResolvedSpec", plan: "GoldPlan", keep: np.ndarray,
 
 
 def _checked_task_data(spec: "ResolvedSpec", task_data: Mapping[str, Any]) -> dict[str, Any]:
-    """``task_data`` if the strategy declares every key as a per-task input, else a one-line
+    """``task_data`` if the strategy declares every key as a fit input, else a one-line
     error listing what it accepts."""
     cls = spec.strategy_class
     unknown = cls.unknown_inputs(task_data)

@@ -75,10 +75,11 @@ class Output:
 
 @dataclass(frozen=True)
 class FitInput:
-    """A per-task input of ``fit`` besides the dataset (e.g. PlantNet's authors).
+    """A per-task or per-worker input of ``fit`` besides the dataset (PlantNet's authors,
+    MV's skills).
 
     Given as ``fit(data, name=values)`` or carried by the dataset (``dataset.task_data``);
-    never a parameter, so specs and provenance never hold n_tasks-long lists.
+    never a parameter, so specs and provenance never hold n_tasks- or n_workers-long lists.
     """
 
     name: str
@@ -104,6 +105,9 @@ class Tags:
     iterative: bool = False
     engines: tuple[str, ...] = ()
     xfail: Mapping[str, str] = field(default_factory=dict)
+
+
+_NOT_ITERATIVE = "{} is not iterative: it has no loss_history_ (crowd-kit's name for history_)"
 
 
 class _RegisteredName:
@@ -188,6 +192,8 @@ class Estimator(ABC, Generic[P]):
 
     def __getattr__(self, name: str) -> Any:
         # Only reached when normal lookup fails: explain unfitted access clearly.
+        if name == "loss_history_" and not self.tags.iterative:
+            raise AttributeError(_NOT_ITERATIVE.format(type(self).__name__))
         if name.endswith("_") and not name.startswith("_"):
             raise NotFittedError(
                 f"{type(self).__name__}.{name} is not available: call fit(dataset) first"
@@ -232,7 +238,9 @@ class Estimator(ABC, Generic[P]):
         ``on_iteration(iteration, objective)`` is called after each iteration.
         """
         from crowdkit_core.dataset import as_dataset
+        from crowdkit_core.dataset.frames import frame_gold, is_frame
         from crowdkit_core.engines.partitioned import is_partitioned
+        from crowdkit_core.frame_view import FitIndex
 
         inputs = self._fit_arguments(gold, init, task_data)
         partitioned = is_partitioned(data)
@@ -240,8 +248,9 @@ class Estimator(ABC, Generic[P]):
         if "gold" in inputs and not partitioned:  # checked once: strategies get an array or None
             from crowdkit_core.gold import as_gold
 
-            inputs["gold"] = as_gold(inputs["gold"], dataset)
+            inputs["gold"] = as_gold(frame_gold(inputs["gold"], dataset), dataset)
         self._reset_fitted()
+        self._fit_index = FitIndex.of(dataset, from_frame=is_frame(data))
         self._on_iteration = on_iteration
         self.n_iter_ = 0
         self.converged_ = True
@@ -308,6 +317,30 @@ class Estimator(ABC, Generic[P]):
         """Forget every fitted attribute, so a refit never keeps values from an earlier one."""
         for key in [k for k in self.__dict__ if k.endswith("_") and not k.startswith("_")]:
             del self.__dict__[key]
+
+    # -- pandas and notebooks ------------------------------------------------------------
+    @property
+    def frames(self) -> Any:
+        """pandas views of the fitted results keyed by the original ids
+        (:class:`~crowdkit_core.frame_view.FrameView`: ``labels``, ``proba``, ``skills``,
+        ``errors``, ``priors``, ``workers``, ``tasks``, ``output(name)``)."""
+        from crowdkit_core.frame_view import FrameView
+
+        return FrameView(self)
+
+    @property
+    def loss_history_(self) -> list[float]:
+        """crowd-kit's name for ``history_`` (the objective per iteration), on iterative
+        strategies; the same list, not a copy."""
+        if not self.tags.iterative:
+            raise AttributeError(_NOT_ITERATIVE.format(type(self).__name__))
+        return self.history_
+
+    def _repr_html_(self) -> str:
+        """A compact summary for notebooks: spec, sizes, iterations, a few labels."""
+        from crowdkit_core.notebook import estimator_html
+
+        return estimator_html(self)
 
     def summary(self) -> dict[str, str]:
         """Facts about the fit worth showing beside its results (``crowd aggregate``'s table

@@ -73,7 +73,7 @@ class Mutating(Votes):
 
 
 class WarmParams(StrategyParams):
-    max_iter: int = Field(3, ge=1, description="Iterations to report.")
+    max_iter: int = Field(3, ge=0, description="Iterations to report (0: none).")
 
 
 class Warm(Votes):
@@ -107,6 +107,25 @@ class BadHistory(Warm):
     def _fit(self, dataset: Any, init: Any = None) -> None:
         super()._fit(dataset, init)
         self.history_ = [0.0] * self.n_iter_
+
+
+class NoInitParams(StrategyParams):
+    max_iter: int = Field(3, ge=1, description="Iterations to report (at least one).")
+
+
+class NoInitialisationOnly(Warm):
+    """Iterative, but refuses max_iter=0 (crowd-kit's n_iter=0: the initialisation only)."""
+
+    Params = NoInitParams
+
+
+class CountsZero(Warm):
+    """Accepts max_iter=0 but still runs (and reports) an iteration."""
+
+    def _fit(self, dataset: Any, init: Any = None) -> None:
+        super()._fit(dataset, init)
+        if self.params.max_iter == 0:
+            self._report(1, -1.0)
 
 
 class TwoSkills(Votes):
@@ -146,7 +165,8 @@ def test_a_class_is_accepted_for_compatibility():
 
 @pytest.mark.parametrize("toy, check", [
     (Stale, "refit"), (Mutating, "input_not_mutated"), (BadHistory, "iterations"),
-    (TwoSkills, "output_roles"),
+    (TwoSkills, "output_roles"), (NoInitialisationOnly, "initialisation_only"),
+    (CountsZero, "initialisation_only"),
 ])
 def test_checks_catch_their_bug(toy, check):
     with pytest.raises(AssertionError):

@@ -152,7 +152,7 @@ def describe(
             stdout.print(f"  [bold]{escape(out['name'])}[/bold] ({escape(out['axis'])}, shape {escape(out['shape'])})")
             stdout.print(_indented(out["meaning"]), markup=False)
     if cls.fit_inputs:
-        stdout.print("\n[bold]Per-task inputs[/bold] (fit(data, NAME=...) or --task-data NAME=FILE)")
+        stdout.print("\n[bold]Per-task inputs[/bold], per-worker too (fit(data, NAME=...), --task-data NAME=FILE)")
         for item in cls.fit_inputs:
             stdout.print(f"  [bold]{escape(item.name)}[/bold]")
             stdout.print(_indented(item.meaning), markup=False)

@@ -26,16 +26,43 @@ if TYPE_CHECKING:
     from crowdkit_core.plugins import PluginRegistry
     from crowdkit_core.report.data import ReportData
 
-__all__ = ["Report", "build_report", "write_report", "report_path", "check_destination"]
+__all__ = ["Report", "PNGFigure", "build_report", "write_report", "report_path", "check_destination"]
+
+
+@dataclass(frozen=True)
+class PNGFigure:
+    """One figure of a report as PNG bytes; notebooks show it inline (``_repr_png_``)."""
+
+    name: str
+    png: bytes
+
+    def _repr_png_(self) -> bytes:
+        return self.png
 
 
 @dataclass
 class Report:
-    """A built report: the HTML page, its figures as ``{name: PNG bytes}`` and the numbers."""
+    """A built report: the HTML page, its figures as ``{name: PNG bytes}`` and the numbers.
+
+    In a notebook the report shows itself inline (the page in a sandboxed frame, so its
+    styles stay its own), and ``report.figure(name)`` shows one figure.
+    """
 
     html: str
     figures: dict[str, bytes]
     data: "ReportData"
+
+    def figure(self, name: str) -> PNGFigure:
+        """The figure ``name`` (one of ``figures``), displayable in a notebook."""
+        if name not in self.figures:
+            raise KeyError(f"no figure {name!r}; figures: {', '.join(self.figures)}")
+        return PNGFigure(name, self.figures[name])
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        return (f'<iframe srcdoc="{escape(self.html, quote=True)}" sandbox="allow-same-origin" '
+                'style="width:100%;height:640px;border:1px solid #ccc"></iframe>')
 
 
 def build_report(

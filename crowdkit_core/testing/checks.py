@@ -541,6 +541,30 @@ def check_iterations(estimator: Estimator[Any]) -> None:
     assert not problems, "with max_iter=1: " + "; ".join(problems)
 
 
+@_check("initialisation_only", lambda estimator: estimator.tags.iterative)
+def check_initialisation_only(estimator: Estimator[Any]) -> None:
+    """max_iter=0 means the initialisation only (crowd-kit's ``n_iter=0``): the fit runs,
+    reports no iteration, leaves ``n_iter_ == 0`` and an empty ``history_``, and gives valid
+    declared outputs (an aggregator's labels from its starting posteriors)."""
+    data = _data(estimator, n_tasks=30, seed=12)
+    calls: list[int] = []
+    try:
+        unfitted = fresh(estimator, max_iter=0)
+    except SpecError as exc:
+        raise AssertionError(f"max_iter=0 is refused ({exc}); an iterative strategy accepts it "
+                             "as the initialisation only") from None
+    model = unfitted.fit(data, on_iteration=lambda i, _: calls.append(i))
+    assert not calls, f"max_iter=0 reported iterations {calls}"
+    assert model.n_iter_ == 0 and list(model.history_) == [], \
+        f"max_iter=0 gave n_iter_={model.n_iter_}, history_={list(model.history_)[:3]}"
+    problems = output_shape_problems(model, data)
+    assert not problems, "with max_iter=0: " + "; ".join(problems)
+    if _aggregator(model):
+        proba = np.asarray(model.proba_)
+        assert np.isfinite(proba).all() and proba.min() >= 0.0 and proba.max() <= 1.0, \
+            "max_iter=0 gave proba_ outside [0, 1]"
+
+
 @_check("gold", lambda estimator: estimator.tags.uses_gold)
 def check_gold(estimator: Estimator[Any]) -> None:
     """fit(data, gold=...) runs with declared outputs valid; gold that is all unknown (-1)

@@ -436,13 +436,11 @@ class ConfusionEM(Aggregator[CP], Generic[CP]):
         else:
             init.check_fits(dataset.n_workers, dataset.n_classes)
             shares, state = np.empty((dataset.n_tasks, dataset.n_classes)), init
-        parts = [shares[block.rows] for block in blocks]
         known = [] if gold is None else [GoldRows.of(block, gold) for block in blocks]
-        previous = -np.inf
-        self.converged_ = False
-        for iteration in range(1, p.max_iter + 1):
-            if iteration > 1:
-                state = self._m_step(stats if extra is None else stats + extra, given)
+
+        def e_step(state: ConfusionState, parts: list[np.ndarray]) -> tuple[Any, ...]:
+            """One fused pass: the blocks' shares, the weighted statistics, the scores and
+            the objective of ``state``."""
             scores = self._scores(state)
             if gold is None:
                 parts, stats = engine.map_reduce(
@@ -452,15 +450,32 @@ class ConfusionEM(Aggregator[CP], Generic[CP]):
                     lambda item: gold_confusion_block(*item, scores, single),
                     list(zip(blocks, parts, known)))
             stats = stats.weighted(scores.prior_ratio)
-            log_likelihood = self._objective(
-                scores.log_likelihood(dataset, stats.log_total), state)
-            self._report(iteration, log_likelihood)
-            if has_converged(previous, log_likelihood, p.tol):
-                self.converged_ = True
-                break
-            previous = log_likelihood
-        shares = joined_rows(parts, shares)
-        self.proba_ = np.multiply(shares, scores.prior_ratio, out=shares)
+            objective = self._objective(scores.log_likelihood(dataset, stats.log_total), state)
+            return parts, stats, scores, objective
+
+        self.converged_ = False
+        if p.max_iter == 0:  # the initialisation only (crowd-kit's n_iter=0)
+            start = None if init is not None and not isinstance(init, WorkerInit) else shares.copy()
+            parts, last, scores, log_likelihood = e_step(state, [shares[b.rows] for b in blocks])
+            shares = joined_rows(parts, shares)
+            if start is None:  # a given state: its E-step posteriors are the start
+                self.proba_, stats = np.multiply(shares, scores.prior_ratio, out=shares), last
+            else:  # the starting posteriors, scored under the state their M-step gave
+                self.proba_ = start
+        else:
+            parts = [shares[block.rows] for block in blocks]
+            previous = -np.inf
+            for iteration in range(1, p.max_iter + 1):
+                if iteration > 1:
+                    state = self._m_step(stats if extra is None else stats + extra, given)
+                parts, stats, scores, log_likelihood = e_step(state, parts)
+                self._report(iteration, log_likelihood)
+                if has_converged(previous, log_likelihood, p.tol):
+                    self.converged_ = True
+                    break
+                previous = log_likelihood
+            shares = joined_rows(parts, shares)
+            self.proba_ = np.multiply(shares, scores.prior_ratio, out=shares)
         final = stats if extra is None else stats + extra
         self.state_ = dataclasses.replace(state, counts=final.confusion_counts().copy())
         self.priors_ = state.priors
@@ -468,7 +483,7 @@ class ConfusionEM(Aggregator[CP], Generic[CP]):
         self.log_likelihood_ = log_likelihood
         self.worker_ids_ = dataset.worker_ids
         self.warnings_ += few_answers_warning(dataset, p.min_answers_warning, self.name)
-        if not self.converged_:
+        if not self.converged_ and p.max_iter:
             self.warnings_ += not_converged_warning(self.name, p.max_iter, self.history_, p.tol)
 
     def partial_fit(self, batch: object, *, revisit: float = 1.0) -> "ConfusionEM[CP]":

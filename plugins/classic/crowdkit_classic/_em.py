@@ -22,7 +22,9 @@ InitName = Literal["mv", "naive_soft"]
 class EMParams(StrategyParams):
     """Parameters of every EM strategy: iteration cap, tolerance and initialisation."""
 
-    max_iter: int = Field(100, ge=1, description="Maximum number of EM iterations.")
+    max_iter: int = Field(
+        100, ge=0, description="Maximum number of EM iterations; 0 keeps the initialisation "
+                               "(crowd-kit's n_iter=0).")
     tol: float = Field(
         1e-5, ge=0.0,
         description="Stop when the objective (log-likelihood) improves by less than tol "

@@ -187,6 +187,9 @@ def partial_fit(model: Any, data: Any, revisit: float = 1.0) -> None:
     task (round-robin over the history), so that early tasks benefit from later worker
     estimates; 0 touches the batch's tasks only.
     """
+    from crowdkit_classic._partitioned import needs_iterations
+
+    needs_iterations(model, "incremental updates (partial_fit)")
     batch = as_dataset(data)
     store: OnlineStore | None = model.__dict__.get("store_")
     if store is None:

@@ -41,6 +41,15 @@ def whole_block(part: CrowdDataset) -> TaskBlock:
     return TaskBlock(0, part.n_tasks, part.answer_matrix)
 
 
+def needs_iterations(model: Any, where: str) -> None:
+    """Refuse ``max_iter=0`` (the initialisation only) where only the local fit provides it."""
+    if model.params.max_iter == 0:
+        from crowdkit_core.errors import EngineError
+
+        raise EngineError(f"{model.name}: max_iter=0 (the initialisation only) is not supported "
+                          f"on {where}; fit with the local engine, or give max_iter >= 1")
+
+
 # -- DS family -------------------------------------------------------------------------------
 def _initial_part(part: CrowdDataset, init: str) -> tuple[np.ndarray, Any]:
     shares = initial_posteriors(part, init)
@@ -61,6 +70,7 @@ def fit_confusion(model: Any, data: PartitionedDataset, init: ConfusionState | N
     """EM of a :class:`~crowdkit_classic._confusion.ConfusionEM` over the partitions: the
     local fit's loop, with each fused pass a map-reduce of the engine (see the module)."""
     p, engine = model.params, data.engine
+    needs_iterations(model, "the dask engine")
     given = (data.answers_per_column > 0).reshape(data.n_workers, data.n_classes)
     if init is None:
         shares, stats = engine.map_reduce(_initial_part, data.parts, p.init)
@@ -250,6 +260,7 @@ def fit_glad(model: Any, data: PartitionedDataset) -> None:
     from crowdkit_classic.glad import glad_objective
 
     p, engine, k = model.params, data.engine, data.n_classes
+    needs_iterations(model, "the dask engine")
     alphas = np.full(data.n_workers, p.alpha_prior_mean, dtype=np.float64)
     log_betas = np.full(data.n_tasks, p.log_beta_prior_mean, dtype=np.float64)
     priors = np.full(k, 1.0 / k)

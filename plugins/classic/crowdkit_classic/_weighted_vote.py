@@ -67,7 +67,8 @@ def vote_labels(scores: np.ndarray, ties: str, rng: np.random.Generator) -> np.n
 class IterativeVoteParams(StrategyParams):
     """Iteration cap and stopping rule of the iterative weighted votes (IWMV, ZBS)."""
 
-    max_iter: int = Field(100, ge=1, description="Maximum number of re-weighting iterations.")
+    max_iter: int = Field(100, ge=0, description="Maximum number of re-weighting iterations; 0 "
+                                                 "keeps the first vote (a majority vote).")
     tol: float = Field(
         0.0, ge=0.0, le=1.0,
         description="Stop when at most this share of task labels changed between two "

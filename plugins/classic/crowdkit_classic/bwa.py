@@ -33,7 +33,8 @@ _SHARED = ConfusionParams.model_fields
 class BWAParams(StrategyParams):
     """BWA parameters: iteration control, the two prior strengths and the prior correction."""
 
-    max_iter: int = Field(500, ge=1, description="Maximum number of coordinate-ascent sweeps.")
+    max_iter: int = Field(500, ge=0, description="Maximum number of coordinate-ascent sweeps; 0 "
+                                                 "keeps the initialisation (vote shares).")
     tol: float = Field(
         1e-6, ge=0.0,
         description="Stop when the objective (the log posterior density) improves by less "
@@ -171,9 +172,14 @@ class BWA(Aggregator[BWAParams]):
         parts = [scores[b.rows] for b in blocks]
         previous = -np.inf
         self.converged_ = False
+
+        def class_and_worker_terms(stats: BWAStats) -> tuple[np.ndarray, np.ndarray]:
+            return stats.z_sum / dataset.n_tasks, shape / (rates + squared_errors(stats, label_counts))
+
+        means, precision = class_and_worker_terms(stats)  # max_iter=0 keeps these and the shares
         for iteration in range(1, p.max_iter + 1):
-            means = stats.z_sum / dataset.n_tasks
-            precision = shape / (rates + squared_errors(stats, label_counts))
+            if iteration > 1:
+                means, precision = class_and_worker_terms(stats)
             weights, offset = weight_matrix(precision), p.lam * means
             parts, stats = engine.map_reduce(
                 lambda b: bwa_block(b, buffer[b.rows], weights, offset, p.lam), blocks)
@@ -192,7 +198,7 @@ class BWA(Aggregator[BWAParams]):
         self.means_ = means
         self.prior_rates_ = rates
         self.worker_ids_ = dataset.worker_ids
-        if not self.converged_:
+        if not self.converged_ and p.max_iter:
             self.warnings_.append(
                 f"{self.name}: stopped after max_iter={p.max_iter} sweeps without converging; "
                 "raise max_iter to go on")

@@ -141,6 +141,12 @@ class DSWC(Aggregator[DSWCParams]):
                        pooled).reshape(n_clusters, k, k)
         rho = smoothed_distribution(stats.posterior_sums, s)
         tau = smoothed_distribution(members, s)
+        if p.max_iter == 0:  # the initialisation only: the start and the M-step it gives
+            counts = counts.reshape(dataset.n_workers, k * k)
+            self.converged_ = False
+            return {"proba_": theta.copy(), "cluster_proba_": phi, "confusion_matrices_": lam,
+                    "priors_": rho, "cluster_priors_": tau,
+                    "elbo_": elbo(stats, phi, counts, lam, rho, tau, s)}
         theta = np.empty_like(theta)  # the start stays intact for restarts
         parts = [theta[block.rows] for block in blocks]
         previous = -np.inf

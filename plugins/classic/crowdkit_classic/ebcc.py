@@ -61,7 +61,8 @@ class EBCCParams(StrategyParams):
     n_restarts: int = Field(
         40, ge=1, description="Seeded random starts; the one with the highest final ELBO "
                               "is kept.")
-    max_iter: int = Field(500, ge=1, description="Maximum VB iterations per restart.")
+    max_iter: int = Field(500, ge=0, description="Maximum VB iterations per restart; 0 keeps "
+                                                 "the initialisation (vote shares).")
     tol: float = Field(
         1e-3, ge=0.0,
         description="Stop a restart when no task's class posterior moves by more than tol "
@@ -234,7 +235,7 @@ class EBCC(Aggregator[EBCCParams]):
         self.priors_ = post.classes.mean()
         self.subtype_weights_ = weights
         self.worker_ids_ = dataset.worker_ids
-        if not self.converged_:
+        if not self.converged_ and p.max_iter:
             self.warnings_.append(
                 f"{self.name}: the kept restart did not converge in max_iter={p.max_iter} "
                 f"iterations (tol={p.tol:g}); raise max_iter to go on")
@@ -257,6 +258,13 @@ class EBCC(Aggregator[EBCCParams]):
         previous = class_proba(state, k)
         history: list[float] = []
         converged = False
+        if p.max_iter == 0:  # the initialisation only: its posteriors, scored under their M-step
+            posterior = ebcc_posterior(stats, prior, m)
+            scores = posterior.scores()
+            scored = engine.map_reduce(
+                lambda item: confusion_block(*item, scores, single), list(zip(blocks, parts)))[1]
+            elbo = scores.log_likelihood(dataset, scored.log_total) - posterior.kl
+            return Restart(elbo, history, converged, state, posterior)
         for _ in range(p.max_iter):
             posterior = ebcc_posterior(stats, prior, m)
             scores = posterior.scores()

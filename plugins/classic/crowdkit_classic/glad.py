@@ -239,6 +239,9 @@ class GLAD(Aggregator[GLADParams]):
         proba = gold_start(dataset, gold, initial_posteriors(dataset, p.init))
         self.converged_ = False
         previous = -np.inf
+        if p.max_iter == 0:  # the initialisation only: the starting posteriors, scored
+            scored, log_likelihood = glad_e_step(dataset, cell, alphas, log_betas, np.log(priors))
+            log_likelihood += clamp_rows(scored, gold)
         for iteration in range(1, p.max_iter + 1):
             if p.learn_priors:
                 priors = class_priors(proba)
@@ -258,7 +261,7 @@ class GLAD(Aggregator[GLADParams]):
                 priors: np.ndarray, log_likelihood: float) -> None:
         """The fitted attributes (but ``proba_``) and the convergence warning."""
         p = self.params
-        if not self.converged_:
+        if not self.converged_ and p.max_iter:
             self.warnings_.append(
                 f"GLAD did not converge in {p.max_iter} iterations (tol={p.tol}); "
                 "raise max_iter or tol")

@@ -15,7 +15,8 @@ from crowdkit_core.params import StrategyParams
 class KOSParams(StrategyParams):
     """Iteration cap and the stopping tolerance on the (rescaled) worker messages."""
 
-    max_iter: int = Field(100, ge=1, description="Maximum number of message-passing rounds.")
+    max_iter: int = Field(100, ge=0, description="Maximum number of message-passing rounds; 0 "
+                                                 "votes with the random initial messages.")
     tol: float = Field(
         1e-7, ge=0.0,
         description="Stop when the worker messages, rescaled to unit root-mean-square, move "

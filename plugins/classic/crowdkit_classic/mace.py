@@ -41,7 +41,8 @@ class MACEParams(StrategyParams):
     n_restarts: int = Field(
         10, ge=1, description="Random initialisations; the one with the best log-likelihood "
                               "is kept.")
-    max_iter: int = Field(50, ge=1, description="Maximum EM iterations per restart.")
+    max_iter: int = Field(50, ge=0, description="Maximum EM iterations per restart; 0 keeps "
+                                                "each restart's random initialisation.")
     tol: float = Field(
         1e-7, ge=0.0,
         description="Stop a restart when the log-likelihood changes by less than tol relative "
@@ -212,7 +213,7 @@ class MACE(Aggregator[MACEParams]):
         self.history_ = best["history"]
         self.n_iter_ = len(best["history"])
         self.converged_ = best["converged"]
-        if p.tol > 0 and not self.converged_:
+        if p.tol > 0 and p.max_iter and not self.converged_:
             self.warnings_.append(
                 f"MACE: the kept restart did not converge in {p.max_iter} iterations "
                 f"(tol={p.tol}); raise max_iter for a more precise optimum")

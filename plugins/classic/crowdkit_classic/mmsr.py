@@ -26,7 +26,8 @@ from crowdkit_classic._weighted_vote import vote_labels, weighted_scores
 class MMSRParams(StrategyParams):
     """Iteration cap and tolerance of the M-MSR iteration (crowd-kit's defaults)."""
 
-    max_iter: int = Field(10000, ge=1, description="Maximum number of M-MSR iterations.")
+    max_iter: int = Field(10000, ge=0, description="Maximum number of M-MSR iterations; 0 "
+                                                   "keeps the random initialisation.")
     tol: float = Field(
         1e-10, ge=0.0,
         description="Stop when the Frobenius norm of the change of the rank-one estimate "

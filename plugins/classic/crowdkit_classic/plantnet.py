@@ -8,9 +8,6 @@ of the weight (accuracy). Labels, validity and weights are iterated to a fixed p
 
 from __future__ import annotations
 
-import csv
-import json
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -22,6 +19,7 @@ from crowdkit_core.errors import DatasetError
 from crowdkit_core.estimator import FitInput, Output, Tags
 from crowdkit_core.params import StrategyParams
 
+from crowdkit_classic._inputs import task_values
 from crowdkit_classic._weighted_vote import scores_from_arrays, share_proba, vote_labels
 
 #: Per-task inputs of ``fit`` (not parameters: specs and provenance never hold task lists).
@@ -35,8 +33,9 @@ class PlantNetParams(StrategyParams):
     """Weight function, validity thresholds, authorship and the AI voter."""
 
     max_iter: int = Field(
-        100, ge=1, description="Maximum number of passes (label, validity, weights); stops "
-                               "earlier when labels and validity no longer change.")
+        100, ge=0, description="Maximum number of passes (label, validity, weights); stops "
+                               "earlier when labels and validity no longer change; 0 keeps the "
+                               "initial weights (one vote, no update).")
     alpha: float = Field(
         0.5, ge=0.0, description="Exponent alpha of the weight f(n) = n^alpha - n^beta + log(2.1).")
     beta: float = Field(
@@ -188,7 +187,7 @@ class PlantNet(Aggregator[PlantNetParams]):
         weights = weight_function(np.zeros(n_slots), p.alpha, p.beta)
         previous: tuple[np.ndarray, np.ndarray] | None = None
         self.converged_ = False
-        for iteration in range(1, p.max_iter + 1):
+        for iteration in range(1, max(p.max_iter, 1) + 1):  # max_iter=0: one unreported vote
             scores = scores_from_arrays(cells, workers, weights, n_tasks, k)
             scores[rows[ai_votes], ai_labels[ai_votes]] += p.ai_weight
             yhat = vote_labels(scores, p.ties, self.rng(1))
@@ -203,7 +202,8 @@ class PlantNet(Aggregator[PlantNetParams]):
                                               p.vote_factor)
             changed = n_tasks if previous is None else int(
                 np.sum((yhat != previous[0]) | (valid != previous[1])))
-            self._report(iteration, float(changed))
+            if p.max_iter:
+                self._report(iteration, float(changed))
             if previous is not None and changed == 0:
                 self.converged_ = True
                 break
@@ -313,57 +313,3 @@ def _as_label(value: Any, dataset: CrowdDataset) -> int:
     except (TypeError, ValueError):
         raise DatasetError(f"ai_predictions: {value!r} is neither a class index nor a label "
                            "name") from None
-
-
-def task_values(source: Any, dataset: CrowdDataset, what: str) -> list[Any]:
-    """One value per task (None where missing) from a sequence in task order, a
-    ``{task: value}`` mapping, or a file.
-
-    Files: ``.json`` ({task id: value} or a list), ``.npy``, ``.csv``/``.tsv`` (task,value
-    rows, an optional header) or text with one value per line in task order.
-    """
-    if isinstance(source, dict):
-        values: Any = source
-    elif hasattr(source, "tolist"):
-        values = source.tolist()
-    elif isinstance(source, (list, tuple)):
-        values = list(source)
-    else:
-        path = Path(source)
-        if not path.is_file():
-            raise DatasetError(f"{what}: {path}: no such file; give a list or an existing file")
-        values = _read_values_file(path, what)
-    if isinstance(values, dict):
-        position = {str(t): i for i, t in enumerate(dataset.task_ids)}
-        out: list[Any] = [None] * dataset.n_tasks
-        for task, value in values.items():
-            if str(task) in position:
-                out[position[str(task)]] = value
-        return out
-    if len(values) != dataset.n_tasks:
-        raise DatasetError(f"{what}: {len(values)} values for {dataset.n_tasks} tasks; give one "
-                           "per task in task order, or a {task: value} mapping")
-    return list(values)
-
-
-def _read_values_file(path: Path, what: str) -> Any:
-    """A per-task file's values (a {task: value} mapping or a list), through the core's guarded
-    JSON reader; any unreadable file is a one-line DatasetError naming it."""
-    from crowdkit_core.dataset.formats import load_json
-
-    suffix = path.suffix.lower()
-    if suffix == ".json":
-        return load_json(path, f"{what}: a {{task: value}} object or a list")
-    try:
-        if suffix == ".npy":
-            return np.load(path, allow_pickle=False).tolist()
-        if suffix in (".csv", ".tsv"):
-            with path.open(newline="", encoding="utf-8-sig") as handle:
-                rows = [r for r in csv.reader(handle, delimiter="\t" if suffix == ".tsv" else ",") if r]
-            return {r[0]: r[1] for r in rows if len(r) >= 2} if rows and len(rows[0]) >= 2 \
-                else [r[0] for r in rows]
-        return [line.strip() for line in path.read_text(encoding="utf-8-sig").splitlines() if line.strip()]
-    except (OSError, ValueError, EOFError, csv.Error) as exc:  # UnicodeDecodeError is a ValueError
-        reason = " ".join(str(exc).split()) or type(exc).__name__
-        raise DatasetError(f"{path}: cannot read {what} ({reason}); give a JSON, .npy, CSV or "
-                           "text file of one value per task") from None

@@ -16,7 +16,8 @@ from crowdkit_classic._weighted_vote import iterate_weighted_vote, share_proba, 
 class ZBSParams(StrategyParams):
     """crowd-kit's ZeroBasedSkill parameters plus an early-stopping tolerance."""
 
-    max_iter: int = Field(100, ge=1, description="Maximum number of skill updates.")
+    max_iter: int = Field(100, ge=0, description="Maximum number of skill updates; 0 keeps the "
+                                                 "initial skills (a majority vote).")
     lr_init: float = Field(1.0, gt=0.0, le=1.0, description="Initial learning rate.")
     lr_steps_to_reduce: int = Field(
         20, ge=1, description="The learning rate is multiplied by lr_reduce_factor at every "
