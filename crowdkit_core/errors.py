@@ -43,6 +43,12 @@ class StrategyFailed(CrowdkitError):
     exit_code = 1
 
 
+class NotImplementedYet(StrategyFailed, NotImplementedError):
+    """A plugin's strategy or installer is still the ``crowd new-plugin`` skeleton: its
+    ``_fit`` (or ``build``) has not been written. The message names the file to edit. Exit
+    code 1 as for :class:`StrategyFailed`: the plugin, not the user's input, is incomplete."""
+
+
 class NotFittedError(AttributeError, ValueError):
     """A fitted attribute (ending in ``_``) was read before ``fit`` was called.
 

@@ -19,7 +19,7 @@ def create_app() -> typer.Typer:
     """A new ``crowd`` app: the built-in commands, then those plugins add
     (``crowdkit_register_commands``)."""
     from crowdkit_core.cli import (
-        aggregate, data, datasets, evaluate, identify, report, simulate, strategies,
+        aggregate, data, datasets, evaluate, identify, report, scaffold, simulate, strategies,
     )
 
     from crowdkit_core.cli.usage import OneLineErrorGroup
@@ -29,7 +29,7 @@ def create_app() -> typer.Typer:
         cls=OneLineErrorGroup,
         help="crowdkit: aggregate crowdsourced labels with pluggable strategies.",
         no_args_is_help=True,
-        add_completion=False,
+        add_completion=True,
         pretty_exceptions_show_locals=False,
         rich_markup_mode="rich",
     )
@@ -52,6 +52,7 @@ def create_app() -> typer.Typer:
     app.command("simulate", rich_help_panel="Data")(simulate.simulate)
     app.command("evaluate", rich_help_panel="Aggregation")(evaluate.evaluate)
     app.command("report", rich_help_panel="Identification")(report.report)
+    app.command("new-plugin", rich_help_panel="Plugins")(scaffold.new_plugin)
     from crowdkit_core.cli.common import guard_plugin_command
     from crowdkit_core.plugins import get_registry
 
@@ -69,4 +70,10 @@ def main() -> None:
     import os
 
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    create_app()(prog_name="crowd")
+    from crowdkit_core.completion import completing, completion_command
+
+    app = create_app()
+    if completing():  # a shell asks for completions: strategy and dataset names too
+        completion_command(app)(prog_name="crowd")
+    else:
+        app(prog_name="crowd")
