@@ -4,11 +4,14 @@ shapes, dtypes) beside crowdkit's own, in the same all-or-nothing set."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 #: peerannot's datasets/toy-data/answers.json (K=2, 4 workers, 3 tasks).
 TOY = {"0": {"0": 1, "1": 0, "2": 1, "3": 1}, "1": {"0": 1, "2": 0, "3": 0}, "2": {"1": 1, "3": 1}}
@@ -222,6 +225,38 @@ def test_worker_arrays_are_indexed_by_integer_worker_id(cli, tmp_path):
     assert np.load(text_ids / "identification" / "traces_confusion.npy").shape == (2,)
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 40).flatmap(lambda n: st.tuples(
+    st.just(n), st.lists(st.integers(0, n - 1), min_size=1, max_size=n, unique=True))))
+def test_by_integer_id_puts_each_value_at_its_id(case):
+    from crowdkit_core.peerannot_files import by_integer_id
+
+    declared, present = case
+    ids = sorted(present)
+    values = np.arange(len(ids), dtype=float) + 0.5
+    out = by_integer_id(values, [str(i) for i in ids], declared)
+    if len(ids) == declared:
+        assert out is values or np.array_equal(out, values)
+        return
+    assert out.shape == (declared,) and np.array_equal(out[ids], values)
+    assert np.isnan(np.delete(out, ids)).all()
+    assert by_integer_id(values, [f"w{i}" for i in ids], declared) is values  # text ids: unchanged
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 10**6), min_size=1, max_size=30, unique=True),
+       st.sampled_from(["%i", "%.18e", "%d\t%d"]))
+def test_too_hard_files_give_their_task_column(task_ids, fmt):
+    from crowdkit_core.dataset.side_files import _second_column
+
+    rows = np.column_stack([np.arange(len(task_ids)) * 7, task_ids])
+    buffer = io.StringIO()
+    np.savetxt(buffer, rows, fmt=fmt)
+    lines = [line for line in buffer.getvalue().splitlines() if line.strip()]
+    assert _second_column(lines) == [str(t) for t in task_ids]
+    assert _second_column([str(t) for t in task_ids]) == [str(t) for t in task_ids]
+
+
 # -- the *info commands ------------------------------------------------------------------------
 def test_info_commands_are_hidden_aliases(cli):
     strategies = json.loads(ok(cli("agginfo", "--json")).stdout)
@@ -278,15 +313,20 @@ def test_simulate_verbose_prints_every_option(cli, tmp_path):
 
 
 # -- reading a peerannot folder ----------------------------------------------------------------
-def test_every_answers_command_reads_a_peerannot_folder_with_ground_truth_npy(cli, tmp_path):
-    """A folder peerannot's simulate wrote: answers.json, metadata.json (n_task) and its
-    ground truth as ground_truth.npy only (no truth.csv)."""
+def simulated_by_peerannot(root: Path) -> Path:
+    """A folder as peerannot's simulate writes it: answers.json, metadata.json (n_task) and
+    the ground truth as ground_truth.npy only (no truth.csv)."""
     rng = np.random.default_rng(0)
     truth = rng.integers(0, 3, 60)
     answers = {str(t): {str(w): int(truth[t] if rng.random() < 0.8 else rng.integers(0, 3))
                         for w in rng.choice(8, 4, replace=False)} for t in range(60)}
-    folder = peerannot_folder(tmp_path, answers, "simulation", n_classes=3, n_workers=8, n_task=60)
+    folder = peerannot_folder(root, answers, "simulation", n_classes=3, n_workers=8, n_task=60)
     np.save(folder / "ground_truth.npy", truth)
+    return folder
+
+
+def test_every_answers_command_reads_a_peerannot_folder_with_ground_truth_npy(cli, tmp_path):
+    folder = simulated_by_peerannot(tmp_path)
     stats = json.loads(ok(cli("validate", str(folder), "--json")).stdout)
     assert (stats["n_tasks"], stats["gold_tasks"]) == (60, 60)
     record = json.loads(ok(cli("aggregate", str(folder), "-s", "DS", "--json")).stdout)
@@ -295,6 +335,14 @@ def test_every_answers_command_reads_a_peerannot_folder_with_ground_truth_npy(cl
     assert np.load(folder / "identification" / "spam_score.npy").shape == (8,)
     scores = json.loads(ok(cli("evaluate", str(folder), "-s", "MV", "-s", "DS", "--json")).stdout)
     assert {run["spec"] for run in scores["datasets"][0]["runs"]} == {"MV", "DS"}
+
+
+def test_report_reads_a_peerannot_folder(cli, tmp_path):
+    pytest.importorskip("matplotlib")
+    folder = simulated_by_peerannot(tmp_path)
+    paths = json.loads(ok(cli("report", str(folder), "-s", "MV", "-s", "DS", "--json")).stdout)
+    html = Path(paths["html"]).read_text()
+    assert "60" in html and "DS" in html
 
 
 def test_ground_truth_npy_must_be_class_indices(cli, toy):
