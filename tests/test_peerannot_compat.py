@@ -207,6 +207,10 @@ def test_identify_option_errors_are_one_line(cli, toy):
                    "--maxiter-dawid-skene: entropy fits no aggregation strategy")
     one_line_error(cli("identify", str(toy), "-s", "entropy", "--matrix-file", "pi.npy"),
                    "matrix_file")
+    for option in ("--n-epochs", "--use-pleiss", "--model", "-optim"):
+        result = cli("identify", str(toy), "-s", "WAUM", option, "x")
+        one_line_error(result, f"{option}: peerannot's identify uses it for AUM / WAUM only",
+                       "entropy[on=DS]")
     assert not (toy / "identification").exists()
 
 

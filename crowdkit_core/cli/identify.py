@@ -42,7 +42,9 @@ def identify(
 
     registry = get_registry()
     warn_plugin_failures(registry)
-    overrides = [*(param or ()), *([f"matrix_file='{matrix_file}'"] if matrix_file else [])]
+    from crowdkit_core.spec import format_value
+
+    overrides = [*(param or ()), *([f"matrix_file={format_value(matrix_file)}"] if matrix_file else [])]
     spec = resolve(method, overrides=overrides, seed=seed, registry=registry, kind="identification")
     if maxiter_ds is not None:
         overrides.append(max_iter_override(spec, maxiter_ds, registry))

@@ -38,11 +38,19 @@ MISSING: dict[str, str] = {
 #: peerannot option spellings with an underscore -> crowd's (accepted by every command).
 OPTION_SPELLINGS: dict[str, str] = {"--metadata_path": "--metadata-path"}
 
+#: peerannot's ``identify`` options that only configure AUM / WAUM (a trained network).
+MARGIN_OPTIONS = frozenset({
+    "--hard-labels", "--use-pleiss", "--model", "--n-epochs", "--alpha", "--topk", "--n-params",
+    "--lr", "--pretrained", "--momentum", "--decay", "--img-size", "-optim", "--optimizer",
+    "--data-augmentation", "--freeze",
+})
+
 
 def expand_alias(args: Sequence[str], commands: Sequence[str]) -> list[str]:
     """``args`` (a command and its arguments) in crowd's words: a leading peerannot
     ``*info`` command replaced by the crowd command line it stands for, and peerannot's
-    underscore option spellings (``--metadata_path``) by crowd's, up to a ``--``."""
+    underscore option spellings (``--metadata_path``) by crowd's, up to a ``--``. peerannot's
+    AUM / WAUM training options given to ``identify`` are an error saying why."""
     from crowdkit_core.errors import CrowdkitError
 
     words = list(args)
@@ -58,6 +66,9 @@ def expand_alias(args: Sequence[str], commands: Sequence[str]) -> list[str]:
         name, eq, value = word.partition("=")
         if name in OPTION_SPELLINGS:
             words[i] = OPTION_SPELLINGS[name] + eq + value
+        if words[0] == "identify" and name in MARGIN_OPTIONS:
+            raise CrowdkitError(f"{name}: peerannot's identify uses it for AUM / WAUM only, which "
+                                f"crowdkit does not have. {MISSING['waum']}")
     return words
 
 
@@ -67,9 +78,11 @@ def missing_method_message(text: str) -> str | None:
     from crowdkit_core.registry import normalize_name
     from crowdkit_core.spec import parse_spec
 
+    from crowdkit_core.errors import CrowdkitError
+
     try:
         name = parse_spec(text).name
-    except Exception:  # a malformed spec: the resolver reports it with its caret
+    except CrowdkitError:  # a malformed spec: the resolver reports it with its caret
         return None
     advice = MISSING.get(normalize_name(name))
     return None if advice is None else \
@@ -103,5 +116,7 @@ def max_iter_override(spec: Any, max_iter: int, registry: Any = None) -> str:
         raise SpecError(f"--maxiter-dawid-skene: {spec.canonical} fits no aggregation strategy "
                         "(it has no on= spec); drop the option or set on=, e.g. "
                         f"'{spec.info.name}[on=DS]'")
+    from crowdkit_core.spec import format_value
+
     inner = resolve_strategy(on, overrides=[f"max_iter={max_iter}"], registry=registry)
-    return f"on='{inner.canonical}'"
+    return f"on={format_value(inner.canonical)}"

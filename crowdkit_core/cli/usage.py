@@ -33,7 +33,7 @@ class OneLineErrorGroup(TyperGroup):
         try:
             args = expand_alias(args, list(self.commands))
         except CrowdkitError as exc:
-            raise UsageError(str(exc), ctx) from None
+            raise UsageError(str(exc)) from None  # the message says what to do instead
         return super().resolve_command(ctx, args)
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
