@@ -11,7 +11,6 @@ Python users get the same checks, tables and files::
 
 from __future__ import annotations
 
-import io
 import os
 import time
 from dataclasses import dataclass, field
@@ -119,9 +118,11 @@ def identify(
     answers_file: "str | os.PathLike[str] | None" = None,
     metadata_path: "str | os.PathLike[str] | None" = None,
     duplicates: str = "keep",
+    n_classes: int | None = None,
 ) -> IdentificationResult:
     """Run the identification ``method`` (a spec such as ``"spam_score[on=OneCoinDS]"``) on
-    ``dataset`` (a folder, answers file, resolvable name or :class:`CrowdDataset`).
+    ``dataset`` (a folder, answers file, resolvable name or :class:`CrowdDataset`);
+    ``n_classes`` overrides metadata.json's K when the dataset is loaded here.
 
     Bad input raises a :class:`~crowdkit_core.errors.CrowdkitError` naming the file and the
     fix; an unexpected exception inside the method becomes
@@ -136,7 +137,7 @@ def identify(
         method, overrides=overrides, seed=seed, registry=registry, kind="identification")
     data = dataset if isinstance(dataset, CrowdDataset) else load_dataset(
         dataset, answers_file=answers_file, metadata_path=metadata_path,
-        duplicates=duplicates)  # type: ignore[arg-type]
+        duplicates=duplicates, n_classes=n_classes)  # type: ignore[arg-type]
     model = spec.build()
     try:
         model.fit(data)
@@ -169,9 +170,10 @@ def write_identification(result: IdentificationResult, *,
                          output_dir: "str | os.PathLike[str] | None" = None,
                          source: "str | os.PathLike[str] | None" = None,
                          top: int = 10) -> dict[str, Any]:
-    """Write the method's ``.npy`` array (peerannot's name), the ranked CSV keyed by the
-    original ids and the JSON summary, all or none; return the summary as written."""
-    from crowdkit_core.output import to_json, write_files_atomically
+    """Write the method's ``.npy`` array (peerannot's name and layout: see
+    :func:`peerannot_array`), the ranked CSV keyed by the original ids and the JSON summary,
+    all or none; return the summary as written."""
+    from crowdkit_core.output import npy_bytes, to_json, write_files_atomically
     from crowdkit_core.writers import output_stem
 
     model = result.model
@@ -179,18 +181,31 @@ def write_identification(result: IdentificationResult, *,
     stem = output_stem(result.dataset.name, result.spec.canonical).replace("labels_", "identify_", 1)
     array_path = folder / f"{model.array_file or result.spec.info.name.lower()}.npy"
     csv_path, json_path = folder / f"{stem}.csv", folder / f"{stem}.json"
-    buffer = io.BytesIO()
-    np.save(buffer, np.asarray(getattr(model, model.array_output)), allow_pickle=False)
     record = {**result.summary(top), "array": str(array_path), "table": str(csv_path),
               "summary": str(json_path)}
     from crowdkit_core.output_guard import write_error
 
     try:
-        write_files_atomically({array_path: buffer.getvalue(), csv_path: ranked_csv(result),
-                                json_path: to_json(record).encode()})
+        write_files_atomically({array_path: npy_bytes(peerannot_array(result)),
+                                csv_path: ranked_csv(result), json_path: to_json(record).encode()})
     except OSError as exc:
         raise write_error(exc, folder) from None
     return record
+
+
+def peerannot_array(result: IdentificationResult) -> np.ndarray:
+    """The method's array as peerannot writes it: per-worker rows indexed by integer worker
+    id up to metadata's ``n_workers`` (NaN for declared workers without answers) when the
+    ids allow it, else one row per worker in crowdkit's id order (the CSV has the ids)."""
+    from crowdkit_core.peerannot_files import by_integer_id
+
+    model = result.model
+    values = np.asarray(getattr(model, model.array_output))
+    if result.axis != "worker":
+        return values
+    metadata = result.dataset.metadata
+    return by_integer_id(values, result.dataset.worker_ids,
+                         metadata.n_workers if metadata is not None else None)
 
 
 def ranked_csv(result: IdentificationResult) -> bytes:

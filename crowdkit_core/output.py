@@ -27,6 +27,19 @@ def write_files_atomically(files: Mapping[Path, bytes], remove: Iterable[Path] =
     commit_files(files, remove)
 
 
+def npy_bytes(array: Any) -> bytes:
+    """``numpy.save`` output in memory, without pickle (plain numeric or fixed-width text)."""
+    import io
+
+    import numpy as np
+
+    values = np.asarray(array)
+    buffer = io.BytesIO()  # C order whatever the input's (a 0-d array stays 0-d)
+    np.save(buffer, values if values.flags.c_contiguous else values.copy(order="C"),
+            allow_pickle=False)
+    return buffer.getvalue()
+
+
 def to_json(data: Any, *, depth: int | None = None) -> str:
     """Indented JSON text with a final newline; numpy values and paths become plain JSON.
 

@@ -86,31 +86,52 @@ def _names_a_folder(source: str | os.PathLike[str]) -> bool:
 
 def check_output(dataset_name: str, canonical: str, fmt: str = "npy", *,
                  output_dir: str | os.PathLike[str] | None = None,
-                 source: str | os.PathLike[str] | None = None) -> OutputPaths:
+                 source: str | os.PathLike[str] | None = None, hard: bool = False,
+                 strategy: str | None = None, glad: bool = False) -> OutputPaths:
     """The paths :func:`write_result` will use, after checking they can be written (a
-    one-line :class:`~crowdkit_core.errors.OutputError` otherwise): call it before fitting."""
+    one-line :class:`~crowdkit_core.errors.OutputError` otherwise): call it before fitting.
+    ``hard``, ``strategy`` (the spec as typed) and ``glad`` name the peerannot files that
+    come with ``.npy`` output (:mod:`crowdkit_core.peerannot_files`); they are checked too."""
     from crowdkit_core.output_guard import check_targets
 
     paths = output_paths(dataset_name, canonical, fmt, output_dir=output_dir, source=source)
-    check_targets([paths.labels, paths.details, paths.provenance])
+    extra = []
+    if fmt == "npy":
+        from crowdkit_core.peerannot_files import aggregate_paths
+
+        extra = list(aggregate_paths(dataset_name, canonical, paths.labels, strategy=strategy,
+                                     hard=hard, glad=glad, output_dir=output_dir).values())
+    check_targets([paths.labels, paths.details, paths.provenance, *extra])
     return paths
 
 
 def write_result(result: "AggregationResult", *, fmt: str = "npy", hard: bool = False,
                  output_dir: str | os.PathLike[str] | None = None,
                  source: str | os.PathLike[str] | None = None,
-                 extra_files: "dict[Path, bytes] | None" = None) -> dict[str, Any]:
+                 extra_files: "dict[Path, bytes] | None" = None,
+                 strategy: str | None = None) -> dict[str, Any]:
     """Write ``result``'s labels, details, workers file (strategies that export one) and
     provenance as one set (the old set or the new one survives any failure or signal);
     return the provenance record as written (``result.provenance`` plus ``hard``, ``format``,
     ``output``, ``details``, ``workers``). ``extra_files`` ({path: bytes}, e.g. an
-    incremental state) are written in the same set."""
+    incremental state) are written in the same set. With ``.npy`` output, the files
+    peerannot would write join the set (``peerannot_files`` in the record): its label-file
+    name, from ``strategy`` as typed (default: the canonical spec) and ``_hard``, and GLAD's
+    ``identification/glad`` arrays."""
     from crowdkit_core.output import to_json, write_files_atomically
     from crowdkit_core.output_guard import write_error
+    from crowdkit_core.peerannot_files import aggregate_files, is_glad
 
-    paths = check_output(result.dataset.name, result.spec.canonical, fmt, output_dir=output_dir, source=source)
+    paths = check_output(result.dataset.name, result.spec.canonical, fmt, output_dir=output_dir,
+                         source=source, hard=hard, strategy=strategy, glad=is_glad(result))
     record = {**result.provenance, "hard": hard, "format": fmt, "output": str(paths.labels)}
     files = {paths.labels: encode_labels(result, fmt, hard)}
+    if fmt == "npy":
+        peerannot = aggregate_files(result, paths.labels, files[paths.labels], strategy=strategy,
+                                    hard=hard, output_dir=output_dir)
+        if peerannot:
+            record["peerannot_files"] = [str(p) for p in peerannot]
+            files.update(peerannot)
     details = result.details()
     if details:
         record["details"] = str(paths.details)

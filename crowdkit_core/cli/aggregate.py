@@ -46,7 +46,7 @@ def aggregate(
 ) -> None:
     """Aggregate crowd answers into labels with a strategy."""
     from crowdkit_core.application import aggregate as run_aggregation
-    from crowdkit_core.application import resolve_strategy
+    from crowdkit_core.cli.peerannot import resolve
     from crowdkit_core.plugins import get_registry
     from crowdkit_core.dataset import load_dataset
     from crowdkit_core.writers import check_format, check_output, write_result
@@ -59,7 +59,7 @@ def aggregate(
     check_engine_options(engine, scheduler, workers, memory_limit)
     registry = get_registry()
     warn_plugin_failures(registry)
-    spec = resolve_strategy(strategy, overrides=param or (), seed=seed, registry=registry)
+    spec = resolve(strategy, overrides=param or (), seed=seed, registry=registry)
     max_iter = spec.params.max_iter if spec.strategy_class.tags.iterative else None  # type: ignore[attr-defined]
     if engine != "threads":
         _on_engine(dataset, spec, engine, max_iter, as_json, hard=hard, fmt=fmt, output_dir=output_dir,
@@ -81,7 +81,8 @@ def aggregate(
     else:
         data = load_dataset(dataset, answers_file=answers_file, metadata_path=metadata_path,
                             duplicates=duplicates)
-        check_output(data.name, spec.canonical, fmt, output_dir=output_dir, source=dataset)  # before the fit
+        check_output(data.name, spec.canonical, fmt, output_dir=output_dir, source=dataset,
+                     hard=hard, strategy=strategy, glad=spec.info.name == "GLAD")  # before the fit
         with _progress_bar(spec.info.name, max_iter) as on_iteration:
             result = run_aggregation(
                 data, spec, remove=path_remove, on_iteration=on_iteration,
@@ -89,7 +90,7 @@ def aggregate(
                 gold=gold, holdout_gold=holdout_gold,
             )
     record = write_result(result, fmt=fmt, hard=hard, output_dir=output_dir, source=dataset,
-                          extra_files=extra)
+                          extra_files=extra, strategy=strategy)
     if extra:
         record["state"] = str(next(iter(extra)))
     for message in result.warnings:

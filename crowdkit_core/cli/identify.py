@@ -11,7 +11,9 @@ from typing import Annotated, Any, Optional
 import typer
 
 from crowdkit_core.cli.common import handle_user_errors, print_json, stderr, stdout, warn_plugin_failures
-from crowdkit_core.cli.data import AnswersOpt, DatasetArg, DuplicatesOpt, MetadataOpt
+from crowdkit_core.cli.data import DatasetArg, DuplicatesOpt, MetadataOpt
+
+_PEERANNOT = "peerannot spellings"
 
 
 @handle_user_errors
@@ -19,8 +21,11 @@ def identify(
     dataset: DatasetArg,
     method: Annotated[str, typer.Option("--method", "-s", help="Identification method spec, e.g. entropy, 'entropy\\[on=DS]', spam_score, 'reliability\\[on=GLAD]'.")] = "entropy",
     param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="Extra key=value parameter (repeatable); shell-safe alternative to the [..] spec.")] = None,
-    answers_file: AnswersOpt = None,
+    answers_file: Annotated[Optional[str], typer.Option("--answers-file", "--labels", help="Answers file: a path, or a name inside the folder (default: answers.json, else answers.csv/.tsv/.parquet); --labels is peerannot's spelling.")] = None,
     metadata_path: MetadataOpt = None,
+    n_classes: Annotated[Optional[int], typer.Option("--n-classes", "-K", min=2, help="Number of classes K (default: metadata.json's n_classes, else the labels seen).", rich_help_panel=_PEERANNOT)] = None,
+    matrix_file: Annotated[Optional[str], typer.Option("--matrix-file", help="Saved confusion matrices (.npy (n_workers, K, K) or .json keyed by worker id) for spam_score / trace_confusion: the matrix_file= parameter.", rich_help_panel=_PEERANNOT)] = None,
+    maxiter_ds: Annotated[Optional[int], typer.Option("--maxiter-dawid-skene", "--maxiter-DS", min=1, help="Iteration cap of the strategy fitted for the method (on=, DS by default): on='DS\\[max_iter=N]'.", rich_help_panel=_PEERANNOT)] = None,
     output_dir: Annotated[Optional[str], typer.Option("--output-dir", "-o", help="Where to write (default: DATASET/identification for a folder, ./identification otherwise).")] = None,
     top: Annotated[int, typer.Option("--top", "-n", min=0, help="How many of the least reliable workers / most uncertain tasks to show (and keep in the JSON summary).")] = 10,
     seed: Annotated[Optional[int], typer.Option("--seed", help="Seed for every random choice (overrides the spec's seed).")] = None,
@@ -28,21 +33,27 @@ def identify(
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON summary instead of a table.")] = False,
 ) -> None:
     """Score workers or tasks: spammers, unreliable workers, ambiguous tasks."""
-    from crowdkit_core.application import resolve_strategy
+    from crowdkit_core.cli.peerannot import max_iter_override, resolve
+    from crowdkit_core.identify_job import identification_folder
     from crowdkit_core.identify_job import identify as run_identification
     from crowdkit_core.identify_job import write_identification
+    from crowdkit_core.output_guard import check_folder
     from crowdkit_core.plugins import get_registry
 
     registry = get_registry()
     warn_plugin_failures(registry)
-    spec = resolve_strategy(method, overrides=param or (), seed=seed, registry=registry,
-                            kind="identification")
-    from crowdkit_core.identify_job import identification_folder
-    from crowdkit_core.output_guard import check_folder
+    from crowdkit_core.spec import format_value
 
+    overrides = [*(param or ()), *([f"matrix_file={format_value(matrix_file)}"] if matrix_file else [])]
+    spec = resolve(method, overrides=overrides, seed=seed, registry=registry, kind="identification")
+    if maxiter_ds is not None:
+        overrides.append(max_iter_override(spec, maxiter_ds, registry))
+        spec = resolve(method, overrides=overrides, seed=seed, registry=registry,
+                       kind="identification")
     check_folder(identification_folder(output_dir, dataset))  # before any work
     result = run_identification(dataset, spec, answers_file=answers_file,
-                                metadata_path=metadata_path, duplicates=duplicates)
+                                metadata_path=metadata_path, duplicates=duplicates,
+                                n_classes=n_classes)
     record = write_identification(result, output_dir=output_dir, source=dataset, top=top)
     for message in result.warnings:
         stderr.print(f"Warning: {message}", markup=False)

@@ -33,6 +33,7 @@ def simulate(
     folder: Annotated[Optional[str], typer.Option("--folder", help="Output folder (default ./simulation-STRATEGY-SEED).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite a folder that already holds a dataset.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Also print every option of the simulation.")] = False,
 ) -> None:
     """Simulate a crowd whose truth is known and write it as a dataset folder."""
     from pathlib import Path
@@ -40,7 +41,7 @@ def simulate(
     from crowdkit_core.simulation import SimulationOptions, simulate as draw, write_simulation
 
     options = SimulationOptions.parse(
-        strategy=strategy, n_workers=n_workers, n_tasks=n_tasks, n_classes=n_classes,
+        strategy=strategy.lower(), n_workers=n_workers, n_tasks=n_tasks, n_classes=n_classes,
         ratio=ratio, ratio_diff=ratio_diff, random=random, workerload=workerload,
         feedback=feedback, imbalance_votes=imbalance_votes, matrix_file=matrix_file, seed=seed)
     target = Path(folder) if folder else Path.cwd() / options.name
@@ -50,7 +51,7 @@ def simulate(
     if as_json:
         print_json(summary)
     else:
-        _print_summary(summary)
+        _print_summary(summary, verbose)
 
 
 def _summary(simulation: Any, folder: Any, written: list[Any]) -> dict[str, Any]:
@@ -74,7 +75,7 @@ def _summary(simulation: Any, folder: Any, written: list[Any]) -> dict[str, Any]
     }
 
 
-def _print_summary(summary: dict[str, Any]) -> None:
+def _print_summary(summary: dict[str, Any], verbose: bool = False) -> None:
     from rich.markup import escape
     from rich.table import Table
 
@@ -92,4 +93,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
     table.add_row("mean P(right) in the true matrices", f"{summary['mean_diagonal']:.3f}")
     table.add_row("folder", escape(summary["folder"]))
     table.add_row("files", escape(", ".join(summary["files"])))
+    if verbose:
+        for key, value in summary["options"].items():
+            table.add_row(f"option {key}", escape(str(value)))
     stdout.print(table)

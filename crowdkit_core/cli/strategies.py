@@ -62,7 +62,7 @@ def _reflow(doc: str) -> str:
 @handle_user_errors
 def list_strategies(
     pattern: Annotated[Optional[str], typer.Argument(help="Show only strategies whose name, alias or summary matches (glob or substring).")] = None,
-    kind: Annotated[Optional[str], typer.Option(help="Only this kind: aggregation, identification or trainer.")] = None,
+    kind: Annotated[Optional[list[str]], typer.Option(help="Only this kind: aggregation, identification or trainer (repeatable).")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """List installed strategies by kind, with aliases and the distribution providing each."""
@@ -70,11 +70,13 @@ def list_strategies(
     from crowdkit_core.plugins import get_registry
     from crowdkit_core.registry import KINDS
 
-    if kind is not None and kind not in KINDS:
-        raise SpecError(f"--kind {kind!r} is not a strategy kind; use one of {', '.join(KINDS)}")
+    for name in kind or ():
+        if name not in KINDS:
+            raise SpecError(f"--kind {name!r} is not a strategy kind; use one of {', '.join(KINDS)}")
     registry = get_registry()
     warn_plugin_failures(registry)
-    infos = [i for i in registry.strategies(kind) if _matches(pattern, i.all_names, i.summary)]
+    infos = [i for i in registry.strategies() if (not kind or i.kind in kind)
+             and _matches(pattern, i.all_names, i.summary)]
     if as_json:
         print_json([
             {"name": i.name, "aliases": list(i.aliases), "kind": i.kind, "summary": i.summary,
@@ -88,11 +90,18 @@ def list_strategies(
         if not members:
             continue
         table = Table(title=f"{group.capitalize()} strategies", title_justify="left", expand=False)
-        table.add_column("name", no_wrap=True)
-        table.add_column("aliases", no_wrap=True, overflow="ellipsis", max_width=24 if wide else 18)
-        table.add_column("summary", no_wrap=True, overflow="ellipsis", ratio=1)
+        # Fixed widths for every column but the summary, which gets the rest of the line:
+        # left to itself, Rich shrinks all no-wrap columns alike, down to an empty name.
+        widths = [max(len(i.name) for i in members),
+                  min(24 if wide else 18, max(7, *(len(", ".join(i.aliases)) for i in members)))]
         if wide:
-            table.add_column("distribution", no_wrap=True)
+            widths.append(max(12, *(len(i.distribution) for i in members)))
+        rest = stdout.width - sum(widths) - 3 * (len(widths) + 1) - 1
+        table.add_column("name", no_wrap=True, width=widths[0])
+        table.add_column("aliases", no_wrap=True, overflow="ellipsis", width=widths[1])
+        table.add_column("summary", no_wrap=True, overflow="ellipsis", max_width=max(10, rest))
+        if wide:
+            table.add_column("distribution", no_wrap=True, overflow="ellipsis", width=widths[2])
         for i in members:
             row = [i.name, ", ".join(i.aliases), i.summary] + ([i.distribution] if wide else [])
             table.add_row(*row)

@@ -21,7 +21,20 @@ except ImportError:  # pragma: no cover - older Typer uses click itself
 
 
 class OneLineErrorGroup(TyperGroup):
-    """The ``crowd`` root group: usage errors become ``Error: MESSAGE (see 'crowd CMD --help')``."""
+    """The ``crowd`` root group: usage errors become ``Error: MESSAGE (see 'crowd CMD --help')``;
+    peerannot's ``agginfo``, ``identificationinfo`` and ``modelinfo`` run the crowd command
+    they stand for, and its ``--metadata_path`` spelling works in every command (both hidden
+    from the help: :mod:`crowdkit_core.cli.peerannot`)."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        from crowdkit_core.cli.peerannot import expand_alias
+        from crowdkit_core.errors import CrowdkitError
+
+        try:
+            args = expand_alias(args, list(self.commands))
+        except CrowdkitError as exc:
+            raise UsageError(str(exc)) from None  # the message says what to do instead
+        return super().resolve_command(ctx, args)
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         if not standalone_mode:

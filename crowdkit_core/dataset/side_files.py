@@ -22,7 +22,7 @@ from crowdkit_core.errors import DatasetError
 if TYPE_CHECKING:
     from crowdkit_core.dataset.model import CrowdDataset
 
-TRUTH_FILE_CANDIDATES = ("truth.csv", "truth.tsv", "truth.json")
+TRUTH_FILE_CANDIDATES = ("truth.csv", "truth.tsv", "truth.json", "ground_truth.npy")
 
 
 def find_gold(folder: Path) -> Path | None:
@@ -62,6 +62,19 @@ def read_gold(
     return gold
 
 
+def _npy_gold(path: Path) -> list[tuple[Any, Any]]:
+    """``(str(i), class)`` for each row of a 1-D array of integral class indices."""
+    try:
+        values = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise DatasetError(f"{path}: not a numpy array of gold classes ({exc})") from None
+    if values.ndim != 1 or values.dtype.kind not in "iuf" or \
+            (values.dtype.kind == "f" and not np.all(np.mod(values, 1) == 0)):
+        raise DatasetError(f"{path}: gold labels must be a 1-D array of class indices (row i = "
+                           f"task i); got shape {values.shape}, dtype {values.dtype}")
+    return [(str(i), int(v)) for i, v in enumerate(values.tolist())]
+
+
 def _gold_classes(path: Path, labels: list[Any], n_classes: int, label_names: Sequence[str] | None,
                   label_format: str) -> list[Any]:
     """Each gold label's class under the dataset's label rule (None: unknown)."""
@@ -74,7 +87,10 @@ def _gold_classes(path: Path, labels: list[Any], n_classes: int, label_names: Se
 
 
 def gold_pairs(path: Path) -> list[tuple[Any, Any]]:
-    """(task, label) pairs of a gold file (truth.csv, .tsv or .json), in file order, unchecked."""
+    """(task, label) pairs of a gold file (truth.csv, .tsv or .json; or peerannot's
+    ``ground_truth.npy``, the class of task ``i`` at row ``i``), in file order, unchecked."""
+    if path.suffix.lower() == ".npy":
+        return _npy_gold(path)
     if path.suffix.lower() == ".json":
         raw = load_json(path, "an object {task: label}")
         if not isinstance(raw, dict):
@@ -106,11 +122,13 @@ def gold_pairs(path: Path) -> list[tuple[Any, Any]]:
 
 
 def read_task_list(path: str | os.PathLike[str], dataset: "CrowdDataset") -> np.ndarray:
-    """Boolean mask of tasks named in ``path`` (text, one id a line; JSON list; or .npy ids)."""
+    """Boolean mask of tasks named in ``path`` (text, one id a line; JSON list; or .npy ids).
+    peerannot's ``too_hard_<alpha>.txt`` (two numbers a line: image index, task id) is read
+    as peerannot reads it, by its second column."""
     file = Path(path)
     if not file.is_file():
         raise DatasetError(f"{file}: task list not found; check --path-remove")
-    values = read_id_list(file, "task")
+    values = _second_column(read_id_list(file, "task"))
     index = {str(t): i for i, t in enumerate(dataset.task_ids)}
     mask = np.zeros(dataset.n_tasks, dtype=bool)
     for value in values:
@@ -119,6 +137,25 @@ def read_task_list(path: str | os.PathLike[str], dataset: "CrowdDataset") -> np.
             raise DatasetError(f"{file}: task {value!r} is not in the dataset; remove it from the list")
         mask[i] = True
     return mask
+
+
+def _second_column(lines: list[str]) -> list[str]:
+    """The task ids of peerannot's two-column index file (``12 345``, or ``np.savetxt``'s
+    ``1.2e+01 3.45e+02``) when every line is two integral numbers; ``lines`` otherwise."""
+    ids = []
+    for line in lines:
+        fields = line.split()
+        if len(fields) != 2:
+            return lines
+        try:
+            number = float(fields[1])
+            float(fields[0])
+        except ValueError:
+            return lines
+        if not number.is_integer():
+            return lines
+        ids.append(str(int(number)))
+    return ids
 
 
 def read_id_list(file: Path, what: str) -> list[str]:

@@ -4,8 +4,11 @@ Two conventions are accepted. A file defining a
 :class:`~crowdkit_core.installers.DatasetInstaller` subclass is installed like a registered
 one (data home, cache, checksums, atomic rename), under the file's stem. A peerannot
 installer, a class with a ``setfolders()`` method, is run as peerannot runs it: the class is
-built with the given options as keyword arguments and ``setfolders()`` writes the dataset
-where that file decides (usually the file's own folder); the result is then checked.
+built (with the given options as keyword arguments, crowdkit's extension; none for a plain
+peerannot file) and ``setfolders()`` writes the dataset where that file decides (usually the
+file's own folder); the result is then checked. A file named ``customDataset.py`` gets
+peerannot's eleven ``install`` options as ``setfolders`` arguments, with peerannot's
+defaults and checks, and writes into the current folder, as with ``peerannot install``.
 """
 
 from __future__ import annotations
@@ -41,7 +44,10 @@ def install_from_file(
     if not seeds:
         raise DatasetError(f"{path}: defines no DatasetInstaller subclass and no class with a "
                            "setfolders() method; see docs/datasets.md for the installer format")
-    folder = _run_setfolders(seeds[0], path, options)
+    if path.stem == "customDataset":
+        folder = _run_custom(seeds[0], path, options)
+    else:
+        folder = _run_setfolders(seeds[0], path, options)
     from crowdkit_core.dataset import load_dataset
 
     if (folder / "answers.json").is_file():
@@ -83,3 +89,64 @@ def _run_setfolders(cls: type, path: Path, options: Mapping[str, Any]) -> Path:
                              "needs a file it did not find") from exc
     folder = getattr(instance, "DIR", None)
     return Path(folder) if folder else path.parent
+
+
+#: peerannot's ``install`` options for customDataset.py, in the order it passes them to
+#: ``setfolders``, with its defaults (``test_ground_truth_format`` -1: as ``answers_format``).
+CUSTOM_OPTIONS: tuple[tuple[str, Any], ...] = (
+    ("no_task", False), ("answers_format", 0), ("answers", ""), ("metadata", ""),
+    ("label_names", ""), ("files_path", ""), ("train_path", ""),
+    ("test_ground_truth_format", -1), ("test_ground_truth", ""), ("test_path", ""),
+    ("val_path", ""),
+)
+
+
+def custom_arguments(path: Path, options: Mapping[str, Any]) -> list[Any]:
+    """The ``setfolders`` arguments of a customDataset.py, typed as peerannot's click
+    options type them, with its checks (one-line errors instead of its exit 1)."""
+    defaults = dict(CUSTOM_OPTIONS)
+    values = dict(defaults)
+    for key, value in options.items():
+        name = key.replace("-", "_")
+        if name not in defaults:
+            raise DatasetError(f"{path}: unknown option --{key}; customDataset.py takes "
+                               + ", ".join(f"--{n.replace('_', '-')}" for n in defaults))
+        if name == "no_task":
+            values[name] = value is True or str(value).lower() in ("1", "true", "yes")
+        elif isinstance(defaults[name], int):
+            try:
+                values[name] = int(str(value))
+            except ValueError:
+                raise DatasetError(f"{path}: --{key} {value!r} is not an integer; use 0 "
+                                   "(Rodrigues matrix), 1 (task->worker JSON) or 2 "
+                                   "(worker->task JSON)") from None
+        else:
+            values[name] = "" if value is True else str(value)
+    if not values["answers"]:
+        raise DatasetError(f"{path}: --answers FILE is required (the annotations to convert)")
+    if not values["no_task"]:
+        for name in ("train_path", "files_path"):
+            if not values[name]:
+                raise DatasetError(f"{path}: --{name.replace('_', '-')} is required unless "
+                                   "--no-task is given")
+    if values["test_ground_truth_format"] == -1:
+        values["test_ground_truth_format"] = values["answers_format"]
+    return [values[name] for name, _ in CUSTOM_OPTIONS]
+
+
+def _run_custom(cls: type, path: Path, options: Mapping[str, Any]) -> Path:
+    """peerannot's customDataset protocol: ``cls()`` then ``setfolders(<the 11 options>)``;
+    it writes into the current folder, which is returned."""
+    arguments = custom_arguments(path, options)
+    try:
+        instance = cls()
+    except TypeError as exc:
+        raise DatasetError(f"{path}: {cls.__name__}() cannot be built without arguments "
+                           f"({exc}), as peerannot builds it") from None
+    try:
+        instance.setfolders(*arguments)
+    except Exception as exc:
+        raise StrategyFailed(f"{path}: {cls.__name__}.setfolders() failed "
+                             f"({type(exc).__name__}: {exc}); check the files given with "
+                             "--answers, --train-path and --files-path") from exc
+    return Path.cwd()

@@ -9,14 +9,13 @@ options), ``truth.csv`` (task,label: the gold that ``load_dataset`` reads), ``gr
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from crowdkit_core.errors import DatasetError
-from crowdkit_core.output import to_json, write_files_atomically
+from crowdkit_core.output import npy_bytes, to_json, write_files_atomically
 from crowdkit_core.simulation.models import Simulation
 
 #: Files a simulation may write; with ``force`` the ones this simulation lacks are removed.
@@ -24,13 +23,6 @@ SIMULATION_FILES = (
     "answers.json", "metadata.json", "truth.csv", "ground_truth.npy", "matrices.npy",
     "difficulties.npy", "student_teacher_association.npy",
 )
-
-
-def npy_bytes(array: np.ndarray) -> bytes:
-    """``numpy.save`` output in memory (no pickle: plain numeric or fixed-width text)."""
-    buffer = io.BytesIO()
-    np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
-    return buffer.getvalue()
 
 
 def answers_json(simulation: Simulation) -> str:
@@ -47,11 +39,12 @@ def answers_json(simulation: Simulation) -> str:
 
 
 def metadata(simulation: Simulation) -> dict[str, Any]:
-    """``metadata.json``: what loaders need, then every option of the simulation."""
+    """``metadata.json``: what loaders need (with peerannot's ``n_task`` beside ``n_tasks``),
+    then every option of the simulation."""
     options = simulation.options
     return {
         "name": options.name, "n_classes": options.n_classes, "n_workers": options.n_workers,
-        "n_tasks": options.n_tasks, "n_answers": simulation.n_answers,
+        "n_tasks": options.n_tasks, "n_task": options.n_tasks, "n_answers": simulation.n_answers,
         "simulation": {"generator": "crowdkit_core.simulation", **options.model_dump()},
     }
 

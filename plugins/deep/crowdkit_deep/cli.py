@@ -29,8 +29,9 @@ BatchSize = Annotated[Optional[int], typer.Option("--batch-size", help="Tasks pe
 Workers = Annotated[Optional[int], typer.Option("--num-workers", help="DataLoader worker processes \\[default: 0].")]
 Seed = Annotated[int, typer.Option("--seed", help="Seed of every random choice.")]
 Device = Annotated[Optional[str], typer.Option("--device", help="auto, cpu, cuda or mps \\[default: auto].")]
-Metadata = Annotated[Optional[str], typer.Option("--metadata-path", "--metadata_path", help="metadata.json to use instead of the dataset's.")]
+Metadata = Annotated[Optional[str], typer.Option("--metadata-path", help="metadata.json to use instead of the dataset's (peerannot's --metadata_path works too).")]
 Json = Annotated[bool, typer.Option("--json", help="Print the results JSON on stdout.")]
+NParams = Annotated[Optional[int], typer.Option("--n-params", hidden=True, help="peerannot's option, unused there too: accepted and ignored.")]
 
 
 def require_torch(command: str) -> None:
@@ -55,6 +56,13 @@ def _options(values: dict[str, Any]) -> dict[str, Any]:
     out = {k: values[k] for k in TRAINING_OPTIONS if values.get(k) is not None}
     if "milestones" in out:
         out["milestones"] = tuple(out["milestones"])
+    for key in ("optimizer", "scheduler"):  # peerannot writes -optim SGD
+        if key in out:
+            out[key] = out[key].lower()
+    if values.get("n_params") is not None:
+        from crowdkit_core.cli.common import stderr
+
+        stderr.print("Note: --n-params is ignored (peerannot ignores it too)", markup=False)
     return out
 
 
@@ -92,7 +100,8 @@ def train(dataset: Dataset, output_name: Name,
           n_epochs: Epochs = None, lr: Lr = None, momentum: Momentum = None, decay: Decay = None,
           optimizer: Optimizer = None, scheduler: Scheduler = None, milestones: Milestones = None,
           lr_decay: LrDecay = None, batch_size: BatchSize = None, num_workers: Workers = None,
-          seed: Seed = 0, device: Device = None, metadata_path: Metadata = None, json: Json = False) -> None:
+          seed: Seed = 0, device: Device = None, metadata_path: Metadata = None, json: Json = False,
+          n_params: NParams = None) -> None:
     """Train an image classifier on aggregated crowd labels."""
     require_torch("train")
     from crowdkit_core.spec import validate_params
@@ -114,16 +123,31 @@ def aggregate_deep(dataset: Dataset, output_name: Name,
                    n_epochs: Epochs = None, lr: Lr = None, momentum: Momentum = None, decay: Decay = None,
                    optimizer: Optimizer = None, scheduler: Scheduler = None, milestones: Milestones = None,
                    lr_decay: LrDecay = None, batch_size: BatchSize = None, num_workers: Workers = None,
-                   seed: Seed = 0, device: Device = None, metadata_path: Metadata = None, json: Json = False) -> None:
+                   seed: Seed = 0, device: Device = None, metadata_path: Metadata = None, json: Json = False,
+                   n_params: NParams = None) -> None:
     """Train a classifier end to end from the raw answers (CrowdLayer, CoNAL)."""
     require_torch("aggregate-deep")
-    from crowdkit_core.application import resolve_strategy
+    from crowdkit_core.cli.peerannot import resolve
     from crowdkit_deep import jobs
 
     options = _options(locals())
     overrides = [f"{k}=[{','.join(map(str, v))}]" if isinstance(v, tuple) else (f"{k}='{v}'" if isinstance(v, str) else f"{k}={v}") for k, v in options.items()]
-    spec = resolve_strategy(strategy, overrides=overrides, seed=seed, kind="trainer")
+    spec = resolve(strategy, overrides=overrides, seed=seed, kind="trainer")
     result = jobs.aggregate_deep(dataset, output_name, spec, n_classes=n_classes,
                                  metadata_path=metadata_path, path_remove=path_remove,
                                  answers_file=answers, on_epoch=_progress(json))
     _summary(result, json)
+
+
+def list_models(json: Json = False) -> None:
+    """List the architectures --model accepts (peerannot's modelinfo)."""
+    require_torch("list-models")
+    from crowdkit_core.cli.common import print_json, stdout
+    from crowdkit_deep.networks import available_models
+
+    names = available_models()
+    if json:
+        print_json(names)
+        return
+    for name in names:
+        stdout.print(name, markup=False)

@@ -29,3 +29,16 @@ def split_metrics(proba: np.ndarray, labels: np.ndarray, prefix: str) -> dict[st
             out[f"{prefix}_top{top}_micro"] = float(hit.mean())
             out[f"{prefix}_top{top}_macro"] = float(np.mean([hit[labels == c].mean() for c in present]))
     return out
+
+
+def peerannot_names(metrics: dict[str, Any]) -> dict[str, Any]:
+    """peerannot's spellings of the top-k keys (``test_micro_top2`` for ``test_top2_micro``
+    and so on) beside crowdkit's, with the same values (fractions, not percentages)."""
+    out = dict(metrics)
+    for prefix in ("test", "val"):
+        for top in (2, 5):
+            for average in ("micro", "macro"):
+                key = f"{prefix}_top{top}_{average}"
+                if key in metrics:
+                    out[f"{prefix}_{average}_top{top}"] = metrics[key]
+    return out

@@ -13,7 +13,7 @@ from typing import Any, Callable
 import numpy as np
 
 from crowdkit_core.errors import CrowdkitError, DatasetError
-from crowdkit_core.output import atomic_write_bytes
+from crowdkit_core.output import npy_bytes, write_files_atomically
 from crowdkit_deep.data import ImageData, load_image_dataset
 from crowdkit_deep.params import TrainingParams
 
@@ -70,18 +70,25 @@ def kept_rows(data: ImageData, path_remove: str | None) -> np.ndarray:
     return keep
 
 
-def _write_json(path: Path, payload: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(path, (json.dumps(payload, indent=1, default=float) + "\n").encode())
+def _json_bytes(payload: dict[str, Any]) -> bytes:
+    return (json.dumps(payload, indent=1, default=float) + "\n").encode()
 
 
-def _save_model(path: Path, state: dict[str, Any]) -> None:
-    import torch
+def _write_set(files: dict[Path, bytes]) -> None:
+    """The job's files as one set: all of them land, or none (the old ones stay)."""
+    from crowdkit_core.output_guard import write_error
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
+    try:
+        write_files_atomically(files)
+    except OSError as exc:
+        raise write_error(exc, next(iter(files)).parent) from None
+
+
+def _check_writable(paths: list[Path]) -> None:
+    """A one-line error before training when a result file could not be written."""
+    from crowdkit_core.output_guard import check_targets
+
+    check_targets(paths, option="dataset folder")
 
 
 def _history(result: Any) -> dict[str, Any]:
@@ -97,22 +104,34 @@ def _validation(data: ImageData) -> tuple[Any, np.ndarray] | None:
 
 
 def _test_metrics(predict: Callable[[Any], np.ndarray], data: ImageData) -> dict[str, Any]:
-    from crowdkit_deep.evaluation import split_metrics
+    """Test-set metrics of the selected model, plus (K >= 8) its validation top-k accuracies,
+    under crowdkit's and peerannot's key names."""
+    from crowdkit_deep.evaluation import peerannot_names, split_metrics
 
-    if data.test is None:
-        return {}
-    return split_metrics(predict(data.test.images), data.test.labels, "test")
+    out: dict[str, Any] = {}
+    if data.val is not None and data.crowd.n_classes >= 8:
+        val = split_metrics(predict(data.val.images), data.val.labels, "val")
+        out.update({k: v for k, v in val.items() if "_top" in k})
+    if data.test is not None:
+        out.update(split_metrics(predict(data.test.images), data.test.labels, "test"))
+    return peerannot_names(out)
 
 
 def train(dataset: str | os.PathLike[str], name: str, labels: str, params: TrainingParams, *,
           n_classes: int | None = None, metadata_path: str | None = None, path_remove: str | None = None,
           on_epoch: Callable[[Any], None] | None = None) -> JobResult:
     """``crowd train``: a classifier trained on aggregated labels; writes
-    ``results/NAME.json`` and ``best_models/MODEL/NAME.pth`` under the dataset folder."""
+    ``results/NAME.json`` and ``best_models/MODEL/NAME.pth`` (the torchvision model's plain
+    state dict, as peerannot saves it) under the dataset folder, as one set."""
+    from crowdkit_deep.checkpoints import plain_state_dict, to_bytes
     from crowdkit_deep.networks import Split, build_classifier
     from crowdkit_deep.objectives import LabelObjective
     from crowdkit_deep.training import fit_network, predict_proba, resolve_device, seeded
 
+    folder = Path(dataset)
+    model_path = folder / "best_models" / params.model / f"{name}.pth"
+    results_path = folder / "results" / f"{name}.json"
+    _check_writable([model_path, results_path])
     data = load_image_dataset(dataset, img_size=params.img_size, metadata_path=metadata_path,
                               n_classes=n_classes)
     targets = read_labels(labels, data, params.seed)
@@ -129,12 +148,8 @@ def train(dataset: str | os.PathLike[str], name: str, labels: str, params: Train
     metrics = {"name": name, "labels": labels, "params": params.model_dump(mode="json"),
                "n_train": int(rows.size), **_history(result),
                **_test_metrics(lambda x: predict_proba(network, x, params.batch_size, device), data)}
-    folder = Path(dataset)
-    model_path = folder / "best_models" / params.model / f"{name}.pth"
-    results_path = folder / "results" / f"{name}.json"
-    _save_model(model_path, {"classifier": network.cpu().state_dict(), "model": params.model,
-                             "n_classes": data.crowd.n_classes, "img_size": params.img_size})
-    _write_json(results_path, metrics)
+    state = plain_state_dict(network.cpu(), params.model, data.crowd.n_classes, params.img_size)
+    _write_set({model_path: to_bytes(state), results_path: _json_bytes(metrics)})
     return JobResult(metrics, [str(results_path), str(model_path)], network)
 
 
@@ -143,13 +158,23 @@ def aggregate_deep(dataset: str | os.PathLike[str], name: str, spec: Any, *,
                    path_remove: str | None = None, answers_file: str | None = None,
                    on_epoch: Callable[[Any], None] | None = None) -> JobResult:
     """``crowd aggregate-deep``: CrowdLayer / CoNAL (a resolved trainer spec) on the raw
-    answers; writes ``results/NAME.json``, ``best_models/NAME.pth``,
+    answers; writes ``results/NAME.json``, ``best_models/NAME.pth`` (peerannot's keys:
+    ``classifier``, and ``confusion`` or ``auxiliary`` / ``noise_adaptation``),
     ``labels/labels_<dataset>_NAME.npy`` (soft labels of the training tasks) and
-    ``results/NAME.workers.json`` (each worker's learnt matrix keyed by worker id)."""
+    ``results/NAME.workers.json`` (each worker's learnt matrix keyed by worker id), as one set."""
+    from crowdkit_deep.checkpoints import crowd_state, plain_state_dict, to_bytes
+
     model = spec.build()
     params = model.params
+    folder = Path(dataset)
+    model_path = folder / "best_models" / f"{name}.pth"
+    results_path = folder / "results" / f"{name}.json"
+    workers_path = folder / "results" / f"{name}.workers.json"
+    _check_writable([model_path, results_path, workers_path])
     data = load_image_dataset(dataset, img_size=params.img_size, metadata_path=metadata_path,
                               n_classes=n_classes, answers_file=answers_file)
+    labels_path = folder / "labels" / f"labels_{data.crowd.name}_{name}.npy"
+    _check_writable([labels_path])
     rows = kept_rows(data, path_remove)
     crowd = data.crowd if rows.size == data.crowd.n_tasks else data.crowd.subset_tasks(
         np.isin(np.arange(data.crowd.n_tasks), rows))
@@ -164,22 +189,14 @@ def aggregate_deep(dataset: str | os.PathLike[str], name: str, spec: Any, *,
     metrics = {"name": name, "strategy": spec.canonical if hasattr(spec, "canonical") else model.spec,
                "params": params.model_dump(mode="json"), "n_train": int(rows.size), **_history(result),
                **_test_metrics(model.predict_proba, data)}
-    folder = Path(dataset)
-    labels_path = folder / "labels" / f"labels_{data.crowd.name}_{name}.npy"
-    labels_path.parent.mkdir(parents=True, exist_ok=True)
-    import io
-
-    buffer = io.BytesIO()
-    np.save(buffer, soft)
-    atomic_write_bytes(labels_path, buffer.getvalue())
     workers = {str(w): m.tolist() for w, m in zip(crowd.worker_ids, model.confusion_matrices_)}
-    workers_path = folder / "results" / f"{name}.workers.json"
-    _write_json(workers_path, {"confusion_matrices": workers,
-                               "worker_parameters": {str(w): p.tolist() for w, p in
-                                                     zip(crowd.worker_ids, model.worker_parameters_)}})
-    model_path = folder / "best_models" / f"{name}.pth"
-    _save_model(model_path, {"classifier": model.network.state_dict(),
-                             "crowd": model._objective_module.state_dict(), "model": params.model})
-    results_path = folder / "results" / f"{name}.json"
-    _write_json(results_path, metrics)
+    worker_file = {"confusion_matrices": workers,
+                   "worker_parameters": {str(w): p.tolist() for w, p in
+                                         zip(crowd.worker_ids, model.worker_parameters_)}}
+    checkpoint = {"classifier": plain_state_dict(model.network, params.model, data.crowd.n_classes,
+                                                 params.img_size),
+                  **crowd_state(spec.info.name, model._objective_module),
+                  "crowd": model._objective_module.state_dict(), "model": params.model}
+    _write_set({results_path: _json_bytes(metrics), labels_path: npy_bytes(soft),
+                workers_path: _json_bytes(worker_file), model_path: to_bytes(checkpoint)})
     return JobResult(metrics, [str(results_path), str(labels_path), str(workers_path), str(model_path)], model)

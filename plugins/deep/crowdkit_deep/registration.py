@@ -26,7 +26,8 @@ def crowdkit_register_strategies(register: Callable[..., None]) -> None:
 
 @hookimpl
 def crowdkit_register_commands(app: Any) -> None:
-    from crowdkit_deep.cli import aggregate_deep, train
+    from crowdkit_deep.cli import aggregate_deep, list_models, train
 
     app.command("train", rich_help_panel="Deep learning (crowdkit-deep)")(train)
     app.command("aggregate-deep", rich_help_panel="Deep learning (crowdkit-deep)")(aggregate_deep)
+    app.command("list-models", rich_help_panel="Deep learning (crowdkit-deep)")(list_models)
