@@ -67,6 +67,16 @@ EXAMPLES: dict[str, dict] = {
     "mace_labelme": {"cls": "MACE", "data": "bundled:labelme", "keep": ["probas"]},
     "goldmv_labelme": {"cls": "GoldMajorityVote", "data": "bundled:labelme", "gold_first": 1000,
                        "keep": ["probas", "skills"]},
+    # DawidSkene's docstring example: historical error counts for some workers, added to the
+    # first M-step; and the `assign` form, which needs every worker's matrix.
+    "ds_music_initial_error_addition": {
+        "cls": "DawidSkene", "args": {"n_iter": 100, "initial_error_strategy": "addition"},
+        "data": "bundled:music", "initial_error": {"workers": 10, "diag": 0.9, "scale": 10.0},
+        "keep": ["probas", "loss"]},
+    "ds_music_initial_error_assign": {
+        "cls": "DawidSkene", "args": {"n_iter": 100, "initial_error_strategy": "assign"},
+        "data": "bundled:music", "initial_error": {"workers": None, "diag": 0.7, "scale": 1.0},
+        "keep": ["probas", "loss"]},
 }
 
 
@@ -99,6 +109,23 @@ def gold_series(source: str, first: int):
     return pd.Series(truth[truth.columns[1]].to_numpy(), index=tasks).iloc[:first]
 
 
+def initial_error_frame(df, workers: int | None, diag: float, scale: float):
+    """crowd-kit's ``initial_error`` layout, (worker, observed label) x true label, for the
+    first ``workers`` worker ids in sorted order (all when None): ``scale * diag`` on the
+    diagonal, the rest of ``scale`` spread evenly over the other labels."""
+    import pandas as pd
+
+    labels = sorted(df["label"].unique().tolist())
+    ids = sorted(df["worker"].unique().tolist(), key=str)
+    ids = ids if workers is None else ids[:workers]
+    off = scale * (1.0 - diag) / (len(labels) - 1)
+    index = pd.MultiIndex.from_tuples([(w, lab) for w in ids for lab in labels],
+                                      names=["worker", "label"])
+    rows = [[scale * diag if lab == true else off for true in labels]
+            for _ in ids for lab in labels]
+    return pd.DataFrame(rows, index=index, columns=labels)
+
+
 # -- the child: runs one example under crowd-kit -----------------------------------------------
 def run_example(name: str) -> dict:
     """Fit crowd-kit on example ``name``; its outputs as JSON-ready lists."""
@@ -114,7 +141,10 @@ def run_example(name: str) -> dict:
         fit_args.append(pd.Series(spec["skills"]))
     if "gold_first" in spec:
         fit_args.append(gold_series(spec["data"], spec["gold_first"]))
-    labels = model.fit_predict(df, *fit_args)
+    fit_kwargs = {}
+    if "initial_error" in spec:
+        fit_kwargs["initial_error"] = initial_error_frame(df, **spec["initial_error"])
+    labels = model.fit_predict(df, *fit_args, **fit_kwargs)
     out = {"example": name, "class": spec["cls"], "args": spec.get("args", {}),
            "data": spec["data"], "tasks": [_plain(t) for t in labels.index],
            "labels": [_plain(v) for v in labels.to_numpy()]}
@@ -122,6 +152,8 @@ def run_example(name: str) -> dict:
         out["fit_skills"] = spec["skills"]
     if "gold_first" in spec:
         out["gold_first"] = spec["gold_first"]
+    if "initial_error" in spec:
+        out["initial_error"] = spec["initial_error"]
     keep = spec["keep"]
     if "probas" in keep:
         probas = model.probas_ if getattr(model, "probas_", None) is not None else None

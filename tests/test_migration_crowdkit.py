@@ -42,7 +42,8 @@ EXAMPLES = _examples_module()
 
 #: Examples fast enough under crowd-kit to run live when it is installed.
 LIVE = {"mv_toy", "mv_toy_skills", "mv_labelme", "wawa_labelme", "ds_labelme", "ds_music",
-        "ds_labelme_gold", "ds_labelme_init_only", "onecoin_labelme", "zbs_labelme", "kos_temp"}
+        "ds_labelme_gold", "ds_labelme_init_only", "onecoin_labelme", "zbs_labelme", "kos_temp",
+        "ds_music_initial_error_addition", "ds_music_initial_error_assign"}
 
 
 #: Examples whose crowd-kit labels depend on its tie-breaking (majority votes of few answers).
@@ -185,6 +186,40 @@ def test_dawid_skene_with_true_labels(reference):
     model = DawidSkene(n_iter=fixture["n_iter"], tol=0, smoothing=0, ties="lowest")
     assert disagreements(model.fit_predict(frame(fixture), gold=true_labels), fixture) == 0
     assert max_proba_gap(model.frames.proba, fixture) < 1e-9
+    # crowd-kit's own spelling, positional as in its docstring, gives the same fit
+    same = DawidSkene(n_iter=fixture["n_iter"], tol=0, smoothing=0, ties="lowest")
+    assert same.fit_predict(frame(fixture), true_labels).equals(model.frames.labels)
+
+
+@pytest.mark.parametrize("name", ["ds_music_initial_error_addition",
+                                  "ds_music_initial_error_assign"])
+def test_dawid_skene_with_initial_error(reference, name):
+    # crowd-kit: DawidSkene(100, initial_error_strategy=S).fit_predict(df, initial_error=E);
+    # ours takes the strategy at fit time (it is how the error matrices are used, not a model
+    # parameter) and runs the same warm start as `--init-from FILE --init-mode S`.
+    fixture = reference(name)
+    df = frame(fixture)
+    errors = EXAMPLES.initial_error_frame(df, **fixture["initial_error"])
+    mode = fixture["args"]["initial_error_strategy"]
+    model = DawidSkene(n_iter=fixture["n_iter"], tol=0, smoothing=0, ties="lowest")
+    labels = model.fit_predict(df, initial_error=errors, initial_error_strategy=mode)
+    assert disagreements(labels, fixture) == 0
+    assert max_proba_gap(model.frames.proba, fixture) < 1e-9
+    cold = DawidSkene(n_iter=fixture["n_iter"], tol=0, smoothing=0, ties="lowest").fit(df)
+    assert max_proba_gap(cold.frames.proba, fixture) > 1e-6  # the matrices changed the fit
+
+
+def test_initial_error_is_never_dropped_silently():
+    # crowd-kit ignores initial_error when initial_error_strategy is None; crowdkit refuses.
+    df = EXAMPLES.answers_frame("toy")
+    errors = EXAMPLES.initial_error_frame(df, workers=None, diag=0.8, scale=1.0)
+    with pytest.raises(ValueError, match="initial_error_strategy=None: use 'assign' or 'addition'"):
+        DawidSkene().fit(df, initial_error=errors)
+    with pytest.raises(ValueError, match="column 7 is not a label of the data"):
+        DawidSkene().fit(df, initial_error=errors.assign(**{"7": 0.0}).rename(columns={"7": 7}),
+                         initial_error_strategy="assign")
+    with pytest.raises(TypeError, match="true_labels .crowd-kit. or gold, not both"):
+        DawidSkene().fit(df, {"t1": 0}, gold={"t1": 0})
 
 
 def test_dawid_skene_n_iter_zero_is_the_initialisation(reference):
@@ -242,6 +277,8 @@ def test_gold_majority_vote(reference):
                                       .astype(model.frames.labels.dtype).rename_axis("task"))
     voted = MajorityVote(ties="lowest").fit_predict(df, model.frames.skills)
     assert disagreements(voted, fixture) == 0
+    positional = GoldMajorityVote(weights="accuracy", prior_strength=0).fit(df, true_labels)
+    assert positional.frames.skills.equals(model.frames.skills)  # crowd-kit's fit(data, true_labels)
 
 
 # -- random starts: MMSR, KOS, MACE -------------------------------------------------------------

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import numpy as np
 from pydantic import Field
 
+from crowdkit_classic._crowdkit_fit import CrowdKitFit
 from crowdkit_core.aggregator import Aggregator
 from crowdkit_core.blocks import TaskBlock, matmul_into, task_blocks, transpose_matmul
 from crowdkit_core.dataset import CrowdDataset
@@ -104,6 +105,14 @@ class ConfusionState:
     priors: np.ndarray
     confusion: np.ndarray
     counts: np.ndarray | None = None
+
+    def with_confusion(self, known: np.ndarray, confusion: np.ndarray,
+                       priors: np.ndarray | None) -> "ConfusionState":
+        """This state with the ``known`` workers' confusion matrices (and the class priors,
+        when given) replaced: a warm start's ``assign``."""
+        merged = self.confusion.copy()
+        merged[known] = confusion
+        return ConfusionState(self.priors if priors is None else priors, merged)
 
     def check_fits(self, n_workers: int, n_classes: int) -> None:
         """Raise ValueError unless the shapes are (K,) and (n_workers, K, K)."""
@@ -355,7 +364,7 @@ def not_converged_warning(name: str, max_iter: int, history: list[float], tol: f
 CP = TypeVar("CP", bound=ConfusionParams)
 
 
-class ConfusionEM(Aggregator[CP], Generic[CP]):
+class ConfusionEM(CrowdKitFit, Aggregator[CP], Generic[CP]):
     """EM for models where each worker has a confusion matrix (DS and its one-coin variant).
 
     Subclasses implement :meth:`_m_step`, a pure function of the summed statistics. Each
@@ -428,11 +437,15 @@ class ConfusionEM(Aggregator[CP], Generic[CP]):
                 plan = warm_plan(init, self._workers_file_name(), dataset)
                 extra = plan.extra
                 self.n_known_workers_ = plan.n_known
-            state = self._m_step(stats if extra is None else stats + extra, given)
+            with_history = given if plan is None or plan.history_given is None else (
+                given | plan.history_given)
+            state = self._m_step(stats if extra is None else stats + extra, with_history)
             if plan is not None:
                 state = plan.first_state(state)
                 if plan.once:
                     extra = None
+                elif extra is not None:  # prior: the history is added at every M-step
+                    given = with_history
         else:
             init.check_fits(dataset.n_workers, dataset.n_classes)
             shares, state = np.empty((dataset.n_tasks, dataset.n_classes)), init

@@ -38,6 +38,9 @@ class WarmPlan:
     first_state: Callable[[ConfusionState], ConfusionState]
     n_known: int
     once: bool = False
+    #: (n_workers, K) labels each worker gave in the history (saved counts > 0): while the
+    #: counts are added, these labels count as given too (crowd-kit's ``addition`` rule).
+    history_given: np.ndarray | None = None
 
 
 def warm_plan(init: WorkerInit, strategy: str, dataset: CrowdDataset) -> WarmPlan:
@@ -53,19 +56,18 @@ def warm_plan(init: WorkerInit, strategy: str, dataset: CrowdDataset) -> WarmPla
         prior[known] = table.fields["counts"][rows]
         flat = np.ascontiguousarray(prior.transpose(0, 2, 1)).reshape(-1, k)  # row w*K + l
         extra = ConfusionStats(flat, np.zeros(k), 0.0)
-        return WarmPlan(extra, lambda state: state, int(known.sum()), once=init.mode == "addition")
+        return WarmPlan(extra, lambda state: state, int(known.sum()), once=init.mode == "addition",
+                        history_given=prior.sum(axis=1) > 0)
 
     saved = np.maximum(table.fields["confusion"][rows], COUNT_FLOOR)
     saved /= saved.sum(axis=-1, keepdims=True)
     saved_priors = table.dataset.get("priors")
 
     def first_state(state: ConfusionState) -> ConfusionState:
-        confusion = state.confusion.copy()
-        confusion[known] = saved
-        priors = state.priors
-        if saved_priors is not None and saved_priors.shape == priors.shape:
+        priors = None
+        if saved_priors is not None and saved_priors.shape == state.priors.shape:
             priors = np.maximum(saved_priors, COUNT_FLOOR) / np.maximum(saved_priors, COUNT_FLOOR).sum()
-        return ConfusionState(priors, confusion)
+        return state.with_confusion(known, saved, priors)
 
     return WarmPlan(None, first_state, int(known.sum()))
 

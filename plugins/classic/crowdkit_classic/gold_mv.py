@@ -15,6 +15,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
+from crowdkit_classic._crowdkit_fit import CrowdKitFit
 from crowdkit_core.aggregator import Aggregator, softmax_rows
 from crowdkit_core.dataset import CrowdDataset
 from crowdkit_core.estimator import Output, Tags
@@ -60,7 +61,7 @@ def gold_accuracies(
     return accuracy, n_gold, pooled
 
 
-class GoldMV(Aggregator[GoldMVParams]):
+class GoldMV(CrowdKitFit, Aggregator[GoldMVParams]):
     """Majority vote weighted by each worker's (shrunk) accuracy on the gold tasks.
 
     Fitted: ``skills_`` (n_workers,) accuracy ``a_w = (c_w + m a0) / (n_w + m)`` with ``c_w``

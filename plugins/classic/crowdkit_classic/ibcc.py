@@ -69,6 +69,17 @@ class DirichletState(ConfusionState):
                    prior_counts=prior_counts, confusion_counts=confusion_counts)
 
 
+    def with_confusion(self, known: np.ndarray, confusion: np.ndarray,
+                       priors: np.ndarray | None) -> "DirichletState":
+        """A warm start's ``assign`` for a posterior: the known workers' Dirichlet rows get
+        the given means, keeping each row's concentration (its weight of evidence); given
+        priors likewise rescale the class counts."""
+        counts = self.confusion_counts.copy()
+        counts[known] = confusion * counts[known].sum(axis=-1, keepdims=True)
+        prior_counts = self.prior_counts if priors is None else priors * self.prior_counts.sum()
+        return DirichletState.of(prior_counts, counts)
+
+
 def dirichlet_prior(n_classes: int, diag: float, off: float) -> np.ndarray:
     """(K, K) pseudo-counts: ``diag`` on the diagonal, ``off`` elsewhere."""
     return np.full((n_classes, n_classes), off) + np.eye(n_classes) * (diag - off)

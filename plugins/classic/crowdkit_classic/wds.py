@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from crowdkit_classic._crowdkit_fit import CrowdKitFit
 from crowdkit_core.aggregator import Aggregator, normalize_rows
 from crowdkit_core.dataset import CrowdDataset
 from crowdkit_core.estimator import Output, Tags
@@ -28,7 +29,7 @@ from crowdkit_classic.dawid_skene import DawidSkene
 class WDSParams(ConfusionParams):
     """WDS parameters: those of the DS model it fits first."""
 
-class WDS(Aggregator[WDSParams]):
+class WDS(CrowdKitFit, Aggregator[WDSParams]):
     """Soft label ``proba_[i, k] ∝ sum over answers (w, l=k) of task i of pi_w[k, k]``.
 
     ``ds_`` is the fitted DS model (same parameters), ``weights_`` (n_workers, K) the

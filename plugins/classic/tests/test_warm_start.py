@@ -14,6 +14,7 @@ from crowdkit_core.worker_file import (
     WorkerFileError, WorkerInit, encode_worker_table, read_worker_table,
 )
 from crowdkit_classic.dawid_skene import DawidSkene
+from crowdkit_classic.ibcc import IBCC, DirichletState
 from crowdkit_classic.one_coin_ds import OneCoinDS
 from crowdkit_classic.wds import WDS
 
@@ -113,6 +114,21 @@ def test_assign_starts_from_the_saved_matrices():
     assert np.allclose(from_file.proba_, from_state.proba_, atol=1e-12)
 
 
+def test_ibcc_assign_keeps_a_posterior_with_the_saved_means():
+    """IBCC's assign: the known workers' Dirichlet rows take the saved matrices as their
+    means and keep their concentration, so the state stays a posterior (it was once
+    replaced by a plain ConfusionState, which IBCC's E-step cannot score)."""
+    data = simulate_dataset(n_tasks=60, n_workers=6, n_classes=3, seed=8)
+    start = IBCC(max_iter=0).fit(data).state_
+    saved = np.full((data.n_workers, 3, 3), 0.1) + np.eye(3) * 0.7
+    known = np.arange(data.n_workers) % 2 == 0
+    state = start.with_confusion(known, saved[known], None)
+    assert isinstance(state, DirichletState)
+    assert np.allclose(state.confusion[known], saved[known])
+    assert np.array_equal(state.confusion[~known], start.confusion[~known])
+    assert np.allclose(state.confusion_counts.sum(-1), start.confusion_counts.sum(-1))
+
+
 def test_prior_counts_accumulate_over_runs():
     """prior: the saved counts plus the new expected counts are what the next file holds."""
     data = simulate_dataset(n_tasks=50, n_workers=6, n_classes=2, seed=5)
@@ -122,7 +138,7 @@ def test_prior_counts_accumulate_over_runs():
     assert np.allclose(totals, 2 * data.answers_per_worker)
 
 
-@pytest.mark.parametrize("cls", [DawidSkene, OneCoinDS, WDS])
+@pytest.mark.parametrize("cls", [DawidSkene, OneCoinDS, WDS, IBCC])
 def test_file_round_trip(tmp_path, cls):
     data = simulate_dataset(n_tasks=40, n_workers=7, n_classes=3, seed=6)
     table = cls().fit(data).export_workers(data)
