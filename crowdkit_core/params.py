@@ -34,15 +34,24 @@ class StrategyParams(BaseModel):
         0, ge=0, description="Seed of every random choice (tie-breaking, initialisation)."
     )
 
+    #: Other libraries' spellings of parameters, accepted in specs and constructors and
+    #: stored under crowdkit's name: crowd-kit's ``n_iter``, and what a subclass adds (e.g.
+    #: peerannot's ``AIweight`` for PlantNet). Giving both spellings keeps crowdkit's.
+    key_aliases: ClassVar[dict[str, str]] = {"n_iter": "max_iter"}
+
     @model_validator(mode="before")
     @classmethod
-    def _accept_n_iter(cls, data: Any) -> Any:
-        """``n_iter`` (crowd-kit's name) is accepted for ``max_iter``, the one crowdkit name."""
-        if isinstance(data, dict) and "n_iter" in data and "max_iter" in cls.model_fields \
-                and "n_iter" not in cls.model_fields:
+    def _accept_key_aliases(cls, data: Any) -> Any:
+        """Rename the aliases in :attr:`key_aliases` that this model has a field for."""
+        if not isinstance(data, dict):
+            return data
+        found = [(alias, name) for alias, name in cls.key_aliases.items()
+                 if alias in data and name in cls.model_fields and alias not in cls.model_fields]
+        if found:
             data = dict(data)
-            value = data.pop("n_iter")
-            data.setdefault("max_iter", value)
+            for alias, name in found:
+                value = data.pop(alias)
+                data.setdefault(name, value)
         return data
 
     def non_default_items(self) -> list[tuple[str, Any]]:

@@ -74,6 +74,19 @@ def test_every_peerannot_strategy_name_resolves_in_any_case(kind, names):
             assert resolve_spec(spelling, kind=kind).info.name == ours, spelling
 
 
+def test_peerannot_s_plantnet_option_spellings():
+    from crowdkit_core.spec import resolve_spec
+
+    peerannot = resolve_spec("PlantNet[AI=fixed,AIweight=2,threshold_scores=0.5]")
+    ours = resolve_spec("PlantNet[ai=fixed,ai_weight=2,ai_threshold=0.5]")
+    assert peerannot.params == ours.params
+    assert resolve_spec("PlantNet[AIweight=2,ai_weight=3]").params.ai_weight == 3.0  # ours wins
+    from crowdkit_core.errors import SpecError
+
+    with pytest.raises(SpecError):
+        resolve_spec("DS[AIweight=2]")  # an alias is only an alias where the model has it
+
+
 @pytest.mark.parametrize("method, advice", [
     ("AUM", "entropy[on=DS]"), ("WAUM", "--path-remove"), ("WAUM_perworker", "spam_score"),
     ("waumstacked", "WAUM"), ("IterativeWawa", "IWMV"),

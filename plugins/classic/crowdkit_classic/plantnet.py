@@ -8,7 +8,7 @@ of the weight (accuracy). Labels, validity and weights are iterated to a fixed p
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -31,6 +31,11 @@ LOG_2_1 = float(np.log(2.1))
 
 class PlantNetParams(StrategyParams):
     """Weight function, validity thresholds, authorship and the AI voter."""
+
+    #: peerannot's spellings (``-s 'PlantNet[AI=worker,AIweight=2]'``).
+    key_aliases: ClassVar[dict[str, str]] = {
+        **StrategyParams.key_aliases, "AI": "ai", "AIweight": "ai_weight",
+        "threshold_scores": "ai_threshold"}
 
     max_iter: int = Field(
         100, ge=0, description="Maximum number of passes (label, validity, weights); stops "
