@@ -16,7 +16,7 @@ from crowdkit_core.estimator import FitInput, Output, Tags
 from crowdkit_core.params import StrategyParams
 
 from crowdkit_classic._inputs import keyed_values
-from crowdkit_classic._weighted_vote import share_proba, weighted_scores
+from crowdkit_classic._weighted_vote import share_proba, weighted_scores, worker_agreement
 
 MissingSkill = Literal["error", "ignore", "value"]
 
@@ -56,6 +56,9 @@ class MajorityVote(Aggregator[MVParams]):
         Output('vote_share_', 'dataset', ('n_tasks', 'K'),
                "share of each task's answers (or of its total skill) given to each class",
                saved=False),
+        Output('skills_', 'worker', ('n_workers',),
+               "share of each worker's answers equal to the chosen label (crowd-kit's "
+               "MajorityVote.skills_; local engine)", role="skill"),
     )
     fit_inputs = (
         FitInput("skills", "weight of each worker's votes: a {worker: skill} mapping or "
@@ -89,6 +92,7 @@ class MajorityVote(Aggregator[MVParams]):
             counts = weighted_scores(dataset, self._worker_skills(dataset, skills))
             self.vote_share_ = share_proba(counts)
         self.labels_ = labels_from_proba(counts, self.params.ties, self.rng())
+        self.skills_ = worker_agreement(dataset, self.labels_)
         proba = np.zeros_like(counts)
         proba[np.arange(dataset.n_tasks), self.labels_] = 1.0
         self.proba_ = proba
