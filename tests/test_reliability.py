@@ -214,7 +214,7 @@ def test_long_dataset_name_gets_a_bounded_file_name(cli, tmp_path):
     result = cli("aggregate", str(data), "-o", str(tmp_path / "out"), "--json")
     assert result.exit_code == 0, result.stderr
     names = [p.name for p in (tmp_path / "out").iterdir()]
-    assert len(names) == 2 and all(len(n.encode()) <= 255 for n in names)
+    assert len(names) == 3 and all(len(n.encode()) <= 255 for n in names)  # labels, provenance, details
     again = cli("aggregate", str(data), "-o", str(tmp_path / "out"), "--json")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(names)  # same name each time
     assert again.exit_code == 0

@@ -125,7 +125,8 @@ def test_written_provenance_adds_the_output_keys(tmp_path):
     record = write_result(result, fmt="json", hard=True, output_dir=tmp_path)
     on_disk = json.loads((tmp_path / "labels_music_mv.provenance.json").read_text())
     assert on_disk == record == {**result.provenance, "hard": True, "format": "json",
-                                 "output": str(tmp_path / "labels_music_mv.json")}
+                                 "output": str(tmp_path / "labels_music_mv.json"),
+                                 "details": str(tmp_path / "labels_music_mv.details.json")}
 
 
 def test_details_file_indents_the_outer_levels_only(tmp_path):
